@@ -1,0 +1,49 @@
+# The two commands a new user needs: `make run` and `make test`.
+# Everything else here exists so those two stay true on a fresh clone.
+
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Python 3.12+ is required by Django 6.1. Look for it by name first, then in
+# pyenv's folder (whose shims for other versions fail), then plain python3.
+find_python = for c in python3.13 python3.12 \
+	  "$$(pyenv root 2>/dev/null)"/versions/3.13*/bin/python3 \
+	  "$$(pyenv root 2>/dev/null)"/versions/3.12*/bin/python3 python3; do \
+	  if command -v "$$c" >/dev/null 2>&1 && "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	    command -v "$$c"; exit 0; fi; done; \
+	echo "Python 3.12 or newer is needed; none was found." >&2; exit 1
+
+.PHONY: run test lint format install migrate demo clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || { py=$$($(find_python)) && echo "Creating $(VENV) with $$py" && "$$py" -m venv $(VENV); }
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo_content
+
+run: demo
+	$(PY) manage.py ensure_staff_login
+	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

@@ -1,0 +1,130 @@
+"""Turn environment variables into Django settings values.
+
+Every variable the project reads is parsed here, so that settings.py reads as
+a list of decisions and a bad value fails at start-up with a clear message.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    value = value.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+
+
+def env_list(name, default=()):
+    value = os.environ.get(name)
+    if value is None:
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def secret_key(path: Path):
+    """DJANGO_SECRET_KEY, or a random key kept in var/ for a single-machine install.
+
+    A key generated on first use and stored outside the repository means no
+    secret is ever committed and a local run needs no configuration.
+    """
+    if key := os.environ.get("DJANGO_SECRET_KEY"):
+        return key
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def _query_flags(query):
+    return {key: values[-1] for key, values in parse_qs(query).items()}
+
+
+def mailers_from_url(url):
+    """Map EMAIL_URL onto Django 6.1's MAILERS["default"].
+
+    smtp://user:pass@host:587?tls=true   STARTTLS
+    smtps://user:pass@host:465            implicit TLS
+    console:                              print to the terminal
+    file:///path/to/folder                one .log file per message
+    locmem:                               kept in memory (tests)
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "console":
+        return {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    if scheme == "locmem":
+        return {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    if scheme == "file":
+        if not parts.path:
+            raise ImproperlyConfigured("EMAIL_URL file:// needs a folder, e.g. file:///var/mail.")
+        return {
+            "default": {
+                "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "OPTIONS": {"file_path": unquote(parts.path)},
+            }
+        }
+    if scheme in {"smtp", "smtps", "submission"}:
+        flags = _query_flags(parts.query)
+        use_ssl = scheme == "smtps" or flags.get("ssl", "").lower() in TRUE
+        use_tls = not use_ssl and (scheme == "submission" or flags.get("tls", "").lower() in TRUE)
+        options = {
+            "host": parts.hostname or "localhost",
+            "port": parts.port or (465 if use_ssl else 587 if use_tls else 25),
+            "use_tls": use_tls,
+            "use_ssl": use_ssl,
+            "timeout": int(flags.get("timeout", 10)),
+        }
+        if parts.username:
+            options["username"] = unquote(parts.username)
+            options["password"] = unquote(parts.password or "")
+        return {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": options,
+            }
+        }
+    raise ImproperlyConfigured(
+        f"EMAIL_URL scheme {scheme!r} is not supported: use smtp://, smtps://, console:, "
+        "file:///folder or locmem:."
+    )
+
+
+def caches_from_url(url):
+    """Map CACHE_URL onto CACHES["default"]: locmem:, redis://host:6379/0, file:///dir, dummy:."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "locmem":
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if scheme == "dummy":
+        return {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    if scheme == "file":
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": unquote(parts.path),
+            }
+        }
+    if scheme in {"redis", "rediss"}:
+        return {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        }
+    raise ImproperlyConfigured(
+        f"CACHE_URL scheme {scheme!r} is not supported: use locmem:, redis://, file:/// or dummy:."
+    )

@@ -1,0 +1,146 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.html import format_html_join
+
+from posts.models import Credit, Post, Resource, Topic
+
+
+class CreditInline(admin.TabularInline):
+    model = Credit
+    extra = 1
+    autocomplete_fields = ["person"]
+    fields = ["order", "role", "person", "role_title", "anonymous", "public_label"]
+    verbose_name = "author or contact"
+    verbose_name_plural = "authors and contacts"
+
+
+class ResourceInline(admin.StackedInline):
+    model = Resource
+    extra = 0
+    fields = [("kind", "order"), "title", "description", "url", "file", "doi"]
+    verbose_name_plural = "resources (toolkits, reports, articles, links)"
+
+
+class PostAdminForm(forms.ModelForm):
+    """Topics as an autocomplete box instead of taggit's comma-separated text field."""
+
+    topics = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.all(),
+        required=False,
+        widget=AutocompleteSelectMultiple(Post._meta.get_field("topics"), admin.site),
+        help_text="Start typing to find a topic. New topics are added under Topics.",
+    )
+
+    class Meta:
+        model = Post
+        # Every model field but `topics`, which is set from the autocomplete in save_related.
+        fields = [
+            "title", "slug", "standfirst", "body", "status", "published_at", "featured",
+            "hero_image", "hero_image_alt", "content_note", "doi", "seo_title", "seo_description",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["topics"] = list(self.instance.topics.values_list("pk", flat=True))
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    form = PostAdminForm
+    inlines = [CreditInline, ResourceInline]
+    list_display = ["title", "status_label", "published_at", "authors", "topic_names", "featured"]
+    list_filter = ["status", "featured", "topics", "published_at"]
+    search_fields = ["title", "standfirst", "credits__person__name"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["title"]}
+    list_per_page = 50
+    actions = ["publish_now", "make_draft"]
+    save_on_top = True
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "standfirst", "body", "topics"]}),
+        ("Publishing", {"fields": ["status", "published_at", "featured"]}),
+        ("Image", {"fields": ["hero_image", "hero_image_alt"], "classes": ["collapse"]}),
+        (
+            "More options",
+            {
+                "fields": ["content_note", "doi", "seo_title", "seo_description"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "credits",
+                    queryset=Credit.objects.filter(role=Credit.Role.AUTHOR).select_related(
+                        "person"
+                    ),
+                    to_attr="author_credits",
+                ),
+                "topics",
+            )
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.topics.set(form.cleaned_data["topics"])
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, post):
+        if post.is_scheduled:
+            return "Scheduled"
+        return post.get_status_display()
+
+    @admin.display(description="authors")
+    def authors(self, post):
+        # Staff see who wrote anonymous posts; the label says it is hidden publicly.
+        return format_html_join(
+            ", ",
+            "{}{}",
+            (
+                (
+                    c.person.name if c.person else c.public_label,
+                    " (anonymous)" if c.anonymous else "",
+                )
+                for c in post.author_credits
+            ),
+        )
+
+    @admin.display(description="topics")
+    def topic_names(self, post):
+        return ", ".join(topic.name for topic in post.topics.all())
+
+    @admin.action(description="Publish selected posts now")
+    def publish_now(self, request, queryset):
+        now = timezone.now()
+        count = 0
+        for post in queryset:
+            post.status = Post.Status.PUBLISHED
+            post.published_at = post.published_at or now
+            post.save()
+            count += 1
+        self.message_user(request, f"Published {count} post(s).")
+
+    @admin.action(description="Return selected posts to draft")
+    def make_draft(self, request, queryset):
+        count = 0
+        for post in queryset:
+            post.status = Post.Status.DRAFT
+            post.save()
+            count += 1
+        self.message_user(request, f"Returned {count} post(s) to draft.")
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}

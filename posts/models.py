@@ -1,0 +1,352 @@
+import math
+import re
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import slugify
+from django_prose_editor.fields import ProseEditorField
+from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
+
+from people.models import Person
+from posts.sanitize import sanitize_html
+
+WORDS_PER_MINUTE = 200
+
+
+class Topic(TagBase):
+    """A subject posts are tagged with; each has its own landing page."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=False)
+    description = models.TextField(
+        blank=True, help_text="A sentence or two introducing the topic on its page."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def get_absolute_url(self):
+        return reverse("posts:topic", kwargs={"slug": self.slug})
+
+    def slugify(self, tag, i=None):
+        slug = slugify(tag)
+        return f"{slug}-{i}" if i is not None else slug
+
+
+class TaggedPost(TaggedItemBase):
+    content_object = models.ForeignKey("Post", on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="tagged_posts")
+
+    class Meta:
+        verbose_name = "post topic"
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_topic_per_post")
+        ]
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self):
+        """Posts the public may see: published, with a publication time not in the future."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def with_card_data(self):
+        """Prefetch what a post card shows (public bylines and topics) in two queries."""
+        return self.defer("body").prefetch_related(
+            Prefetch(
+                "credits",
+                queryset=Credit.objects.filter(role=Credit.Role.AUTHOR).select_related("person"),
+                to_attr="author_credits",
+            ),
+            "topics",
+        )
+
+    def credited_publicly_to(self, person):
+        """Posts on which `person` is named (not anonymously) as author or contact."""
+        return self.filter(
+            pk__in=Credit.objects.filter(person=person, anonymous=False).values("post_id")
+        )
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=250)
+    slug = models.SlugField(
+        max_length=250,
+        unique=True,
+        help_text="The post's web address. Changing it after publishing breaks links to it.",
+    )
+    standfirst = models.TextField(
+        help_text="The summary paragraph shown under the title, on post cards and in search "
+        "results. One or two sentences."
+    )
+    body = ProseEditorField(
+        extensions={
+            "Bold": True,
+            "Italic": True,
+            "Heading": {"levels": [2, 3, 4]},
+            "BulletList": True,
+            "OrderedList": True,
+            "ListItem": True,
+            "Blockquote": True,
+            "HardBreak": True,
+            "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
+            "History": True,
+        },
+        sanitize=sanitize_html,
+        blank=True,
+    )
+    content_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="A warning shown before the post, e.g. ‘This post discusses domestic abuse.’",
+    )
+    hero_image = models.ImageField("image", upload_to="posts/%Y/", blank=True)
+    hero_image_alt = models.CharField(
+        "image description",
+        max_length=250,
+        blank=True,
+        help_text="Describe the image for people who cannot see it. Required with an image.",
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        "publication date",
+        null=True,
+        blank=True,
+        help_text="Leave empty to publish now. A future date schedules the post.",
+    )
+    featured = models.BooleanField(default=False, help_text="Show on the home page.")
+    doi = models.CharField(
+        "DOI",
+        max_length=200,
+        blank=True,
+        validators=[
+            RegexValidator(r"^10\.\d{4,9}/\S+$", "Enter a DOI such as 10.1108/HCS-12-2021-0043.")
+        ],
+        help_text="If this post itself has a DOI, e.g. 10.1108/HCS-12-2021-0043.",
+    )
+    seo_title = models.CharField(
+        "search engine title",
+        max_length=70,
+        blank=True,
+        help_text="Optional. Replaces the title in browser tabs and search engines.",
+    )
+    seo_description = models.CharField(
+        "search engine description",
+        max_length=300,
+        blank=True,
+        help_text="Optional. Replaces the standfirst in search engine listings.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    topics = TaggableManager(
+        through=TaggedPost,
+        blank=True,
+        verbose_name="topics",
+        help_text="Choose existing topics; new ones are added under Topics.",
+    )
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="post_status_published_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="published_post_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(hero_image="") | ~Q(hero_image_alt=""), name="post_image_has_alt_text"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_html(self.body)
+        self._publish_now_if_undated()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("posts:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        # Runs before the constraint checks of a form: "publish" with no date means now.
+        self._publish_now_if_undated()
+
+    def _publish_now_if_undated(self):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+
+    @property
+    def is_published(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return self.status == self.Status.PUBLISHED and not self.is_published
+
+    @property
+    def reading_minutes(self):
+        words = len(re.findall(r"\w+", strip_tags(self.body)))
+        return max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+    @property
+    def shows_updated_date(self):
+        """Whether the page should print 'Updated': edited on a later day than published."""
+        return bool(
+            self.published_at
+            and self.updated_at
+            and timezone.localdate(self.updated_at) > timezone.localdate(self.published_at)
+        )
+
+    @property
+    def doi_url(self):
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def meta_title(self):
+        return self.seo_title or self.title
+
+    @property
+    def meta_description(self):
+        return self.seo_description or self.standfirst
+
+
+class Credit(models.Model):
+    """A person credited on a post, as author or contact, with the role as printed."""
+
+    class Role(models.TextChoices):
+        AUTHOR = "author", "Author"
+        CONTACT = "contact", "Contact"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="credits")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="credits",
+        null=True,
+        blank=True,
+        help_text="Who it is. For an anonymous credit this stays private to staff and may be "
+        "left empty.",
+    )
+    role = models.CharField(max_length=10, choices=Role, default=Role.AUTHOR)
+    role_title = models.CharField(
+        "role as printed",
+        max_length=200,
+        blank=True,
+        help_text="Their job title when the post was written, e.g. ‘Systems Change Officer’.",
+    )
+    anonymous = models.BooleanField(
+        default=False, help_text="Hide the person's name everywhere the public can see."
+    )
+    public_label = models.CharField(
+        max_length=200,
+        blank=True,
+        default="Anonymous team member",
+        help_text="What the public sees instead of the name of an anonymous author.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["post", "role", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "person", "role"],
+                condition=Q(person__isnull=False),
+                name="one_credit_per_person_per_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(anonymous=True) | Q(person__isnull=False),
+                name="named_credit_has_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(anonymous=False) | ~Q(public_label=""),
+                name="anonymous_credit_has_label",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.public_name} ({self.get_role_display()})"
+
+    @property
+    def public_name(self):
+        """The name the public sees: the label for anonymous credits."""
+        if self.anonymous:
+            return self.public_label
+        return self.person.name
+
+    @property
+    def public_person(self):
+        """The person to link to, or None for anonymous credits."""
+        return None if self.anonymous else self.person
+
+    @property
+    def public_email(self):
+        return "" if self.anonymous or self.person is None else self.person.public_email
+
+
+class Resource(models.Model):
+    """A toolkit, report, article or link attached to a post."""
+
+    class Kind(models.TextChoices):
+        TOOLKIT = "toolkit", "Toolkit"
+        REPORT = "report", "Report"
+        ARTICLE = "article", "Journal article"
+        LINK = "link", "Link"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="resources")
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.LINK)
+    title = models.CharField(max_length=300)
+    description = models.CharField(
+        max_length=300, blank=True, help_text="Optional, e.g. the journal or publisher."
+    )
+    url = models.URLField("web address", max_length=500, blank=True)
+    file = models.FileField(upload_to="resources/%Y/", blank=True)
+    doi = models.CharField(
+        "DOI",
+        max_length=200,
+        blank=True,
+        validators=[
+            RegexValidator(r"^10\.\d{4,9}/\S+$", "Enter a DOI such as 10.1108/HCS-12-2021-0043.")
+        ],
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["post", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(url="") | ~Q(file="") | ~Q(doi=""),
+                name="resource_has_link_file_or_doi",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def doi_url(self):
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def href(self):
+        if self.file:
+            return self.file.url
+        return self.url or self.doi_url

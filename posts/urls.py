@@ -1,0 +1,14 @@
+from django.urls import path
+
+from posts import views
+
+app_name = "posts"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("posts/", views.PostListView.as_view(), name="list"),
+    path("posts/<slug:slug>/", views.PostDetailView.as_view(), name="detail"),
+    path("topics/", views.topic_index, name="topics"),
+    path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic"),
+    path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person"),
+]

@@ -1,0 +1,141 @@
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.generic import DetailView, ListView
+
+from people.models import Person
+from posts.forms import PostFilterForm
+from posts.models import Credit, Post, Topic
+
+POSTS_PER_PAGE = 10
+
+
+def topics_with_post_counts():
+    """Topics that have published posts, each with `post_count`, in one query."""
+    published = Post.objects.published()
+    return (
+        Topic.objects.annotate(
+            post_count=Count(
+                "tagged_posts", filter=Q(tagged_posts__content_object__in=published.values("pk"))
+            )
+        )
+        .filter(post_count__gt=0)
+        .order_by("name")
+    )
+
+
+def home(request):
+    latest = Post.objects.published().with_card_data()
+    featured = list(latest.filter(featured=True)[:2])
+    context = {
+        "featured_posts": featured,
+        "latest_posts": latest.exclude(pk__in=[p.pk for p in featured])[:6],
+        "topics": topics_with_post_counts(),
+    }
+    return render(request, "posts/home.html", context)
+
+
+class PublishedPostsMixin:
+    paginate_by = POSTS_PER_PAGE
+
+    def get_queryset(self):
+        return Post.objects.published().with_card_data()
+
+
+class PostListView(PublishedPostsMixin, ListView):
+    template_name = "posts/post_list.html"
+
+    def get(self, request, *args, **kwargs):
+        self.filters = PostFilterForm(request.GET)
+        if not self.filters.is_valid():
+            return render(
+                request, "posts/post_list_invalid.html", {"form": self.filters}, status=400
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        posts = super().get_queryset()
+        if topic := self.filters.cleaned_data["topic"]:
+            posts = posts.filter(topics=topic)
+        if year := self.filters.cleaned_data["year"]:
+            posts = posts.filter(published_at__year=year)
+        return posts
+
+    def get_context_data(self, **kwargs):
+        years = Post.objects.published().dates("published_at", "year", order="DESC")
+        filters = self.request.GET.copy()
+        filters.pop("page", None)
+        return super().get_context_data(
+            query_string=filters.urlencode(),
+            topic=self.filters.cleaned_data["topic"],
+            year=self.filters.cleaned_data["year"],
+            years=[d.year for d in years],
+            topics=topics_with_post_counts(),
+            **kwargs,
+        )
+
+
+class PostDetailView(DetailView):
+    template_name = "posts/post_detail.html"
+    context_object_name = "post"
+
+    def get_queryset(self):
+        # Staff can preview drafts and scheduled posts from the admin's "View on site".
+        posts = Post.objects.all() if self.request.user.is_staff else Post.objects.published()
+        return posts.prefetch_related(
+            "topics",
+            "resources",
+            Prefetch("credits", queryset=Credit.objects.select_related("person")),
+        )
+
+    def get_context_data(self, **kwargs):
+        post = self.object
+        credits = list(post.credits.all())
+        topic_ids = [topic.pk for topic in post.topics.all()]
+        related = (
+            Post.objects.published()
+            .filter(topics__in=topic_ids)
+            .exclude(pk=post.pk)
+            .annotate(shared_topics=Count("pk"))
+            .order_by("-shared_topics", "-published_at")
+            .with_card_data()[:3]
+            if topic_ids
+            else Post.objects.none()
+        )
+        return super().get_context_data(
+            authors=[c for c in credits if c.role == Credit.Role.AUTHOR],
+            contacts=[c for c in credits if c.role == Credit.Role.CONTACT],
+            related_posts=related,
+            **kwargs,
+        )
+
+
+def topic_index(request):
+    return render(request, "posts/topic_index.html", {"topics": topics_with_post_counts()})
+
+
+class TopicDetailView(PublishedPostsMixin, ListView):
+    template_name = "posts/topic_detail.html"
+
+    def get_queryset(self):
+        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(topics=self.topic)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(topic=self.topic, **kwargs)
+
+
+class PersonDetailView(PublishedPostsMixin, ListView):
+    template_name = "posts/person_detail.html"
+
+    def get_queryset(self):
+        self.person = get_object_or_404(Person, slug=self.kwargs["slug"])
+        posts = super().get_queryset().credited_publicly_to(self.person)
+        # A person whose only published work is anonymous has no public page:
+        # its existence alone would hint at who wrote those posts.
+        if not posts.exists():
+            raise Http404("No public posts credit this person.")
+        return posts
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(person=self.person, **kwargs)

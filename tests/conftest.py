@@ -1,0 +1,21 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    # Production settings redirect to HTTPS; the test client speaks plain HTTP.
+    settings.SECURE_SSL_REDIRECT = False
+    # The hashed-name manifest exists only after collectstatic, which tests skip.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser(
+        "editor", "editor@example.org", "pw-for-tests-only"
+    )
+    client.force_login(user)
+    return client

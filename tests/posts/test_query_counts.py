@@ -1,0 +1,68 @@
+"""Each public page runs the same number of SQL queries with 10 posts as with 200."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from posts.models import Post, Resource
+from tests.factories import make_person, make_post, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+def build_site(n_posts, prefix):
+    people = [make_person(f"{prefix} writer {i}") for i in range(6)]
+    topics = [make_topic(f"{prefix} subject {i}") for i in range(8)]
+    for i in range(n_posts):
+        post = make_post(
+            f"{prefix} post {i:03d}",
+            authors=[people[i % 6], people[(i + 1) % 6], people[(i + 2) % 6]],
+            contacts=[people[(i + 3) % 6]],
+            topics=[topics[i % 8], topics[(i + 3) % 8], topics[(i + 5) % 8]],
+        )
+        Resource.objects.create(post=post, title="Toolkit", url="https://example.org/t.pdf")
+    make_post(f"{prefix} unfinished", published=False, authors=[people[0]], topics=[topics[0]])
+    return people, topics
+
+
+def page_urls(people, topics):
+    post = Post.objects.published().first()
+    return {
+        "home": reverse("posts:home"),
+        "post list": reverse("posts:list"),
+        "post list, topic and year": reverse("posts:list")
+        + f"?topic={topics[0].slug}&year={post.published_at.year}",
+        "post": post.get_absolute_url(),
+        "topic index": reverse("posts:topics"),
+        "topic": topics[0].get_absolute_url(),
+        "person": people[0].get_absolute_url(),
+    }
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def test_query_counts_do_not_grow_with_the_number_of_posts(client):
+    people, topics = build_site(10, "small")
+    small = {name: count_queries(client, url) for name, url in page_urls(people, topics).items()}
+
+    Post.objects.all().delete()
+    people, topics = build_site(200, "large")
+    large = {name: count_queries(client, url) for name, url in page_urls(people, topics).items()}
+
+    assert small == large
+    # Pin the figures so a new N+1 shows up as a failing number, not a slow page.
+    assert large == {
+        "home": 5,
+        "post list": 6,
+        "post list, topic and year": 7,
+        "post": 7,
+        "topic index": 1,
+        "topic": 5,
+        "person": 6,
+    }
