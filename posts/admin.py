@@ -4,8 +4,12 @@ from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import format_html_join
+from taggit.models import Tag
 
 from posts.models import Credit, Post, Resource, Topic
+
+# Topics are our own tag model; taggit's generic Tag admin would be an empty twin.
+admin.site.unregister(Tag)
 
 
 class CreditInline(admin.TabularInline):
@@ -60,6 +64,10 @@ class PostAdmin(admin.ModelAdmin):
     list_per_page = 50
     actions = ["publish_now", "make_draft"]
     save_on_top = True
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     fieldsets = [
         (None, {"fields": ["title", "slug", "standfirst", "body", "topics"]}),
         ("Publishing", {"fields": ["status", "published_at", "featured"]}),

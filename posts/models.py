@@ -99,6 +99,8 @@ class Post(models.Model):
             "HardBreak": True,
             "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
             "History": True,
+            # The editor turns the browser's spell checker off by default; writers want it.
+            "NoSpellCheck": False,
         },
         sanitize=sanitize_html,
         blank=True,
