@@ -189,3 +189,12 @@ def test_anonymous_contact_has_no_email(client):
     html = client.get(post.get_absolute_url()).content.decode()
     assert "private@example.org" not in html
     assert "Private" not in html
+
+
+def test_server_error_page_is_friendly_and_standalone():
+    # handler500 renders 500.html with no context; it must not depend on base.html's context.
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "Sorry, something went wrong" in html
+    assert "The problem is on our side" in html
