@@ -70,6 +70,13 @@ class IndexSitemap(Sitemap):
     def items(self):
         return ["posts:home", "posts:list", "posts:topics"]
 
+    def lastmod(self, name):
+        # Each lists the newest posts, so it changed when the newest post did.
+        if not hasattr(self, "_newest"):
+            changed = Greatest("updated_at", "published_at")
+            self._newest = Post.objects.published().aggregate(newest=Max(changed))["newest"]
+        return self._newest
+
     def location(self, name):
         return reverse(name)
 
