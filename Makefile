@@ -15,7 +15,7 @@ find_python = for c in python3.13 python3.12 \
 	    command -v "$$c"; exit 0; fi; done; \
 	echo "Python 3.12 or newer is needed; none was found." >&2; exit 1
 
-.PHONY: run test lint format install migrate demo clean
+.PHONY: run test test-browser lint format install migrate demo clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || { py=$$($(find_python)) && echo "Creating $(VENV) with $$py" && "$$py" -m venv $(VENV); }
@@ -38,6 +38,11 @@ run: demo
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Real-Chromium checks (axe-core, keyboard, CSP) in tests/browser/. Needs Debian's
+# chromium (`apt-get install -y chromium`); `make test` leaves them out.
+test-browser: install
+	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

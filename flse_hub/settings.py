@@ -6,10 +6,12 @@ DATABASE_URL, and leaves DJANGO_DEBUG off. See README.md for the full list.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from flse_hub.env import caches_from_url, env_bool, env_list, mailers_from_url, secret_key
 
@@ -35,6 +37,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
+    "axes",
     "taggit",
     "django_prose_editor",
     "people",
@@ -43,13 +47,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "flse_hub.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag from the body and 304s; above everything that changes the body.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "flse_hub.middleware.PrivateResponsesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a lock-out into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "flse_hub.urls"
@@ -66,6 +77,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "flse_hub.context_processors.site",
+                "django.template.context_processors.csp",
+                "flse_hub.context_processors.canonical",
             ],
         },
     },
@@ -152,6 +165,11 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+if HTTPS:
+    # The __Host- prefix makes browsers refuse these cookies unless they are
+    # Secure, host-only and path=/, so a subdomain cannot plant or read them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 if env_bool("DJANGO_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -161,3 +179,51 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# Content-Security-Policy (Django's own middleware). No 'unsafe-inline':
+# public pages load only our own script and stylesheet files; the admin's few
+# inline blocks carry the per-request nonce ({% csp_nonce_attr %}).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Features the hub never uses are refused to every page (flse_hub.middleware).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer", "browsing-topics", "camera", "display-capture", "geolocation",
+        "gyroscope", "magnetometer", "microphone", "payment", "usb",
+    ]
+}  # fmt: skip
+
+# The admin's address; a less guessable one keeps scanners off the sign-in page.
+ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
+if ADMIN_PATH == "/":
+    raise ImproperlyConfigured("DJANGO_ADMIN_PATH must not be empty, e.g. 'staff-admin/'.")
+
+# Admin sign-in lock-out (django-axes): five wrong passwords for one user from
+# one address lock that pair out for 15 minutes; a success clears the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "flse_hub.security.client_ip"
+
+# Public pages: browsers and CDNs may keep them this long, then revalidate (304).
+PUBLIC_CACHE_SECONDS = 300
+PUBLIC_CACHE_STALE_SECONDS = 60
+
+# "Exit this page" (topics flagged quick_exit) sends readers to this neutral site.
+EXIT_THIS_PAGE_URL = os.environ.get("FLSE_EXIT_THIS_PAGE_URL", "https://www.bbc.co.uk/weather")

@@ -149,6 +149,7 @@ class PostAdmin(admin.ModelAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "quick_exit"]
+    list_filter = ["quick_exit"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

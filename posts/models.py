@@ -26,6 +26,13 @@ class Topic(TagBase):
     description = models.TextField(
         blank=True, help_text="A sentence or two introducing the topic on its page."
     )
+    quick_exit = models.BooleanField(
+        "sensitive: show “Exit this page”",
+        default=False,
+        help_text="Tick for topics such as domestic abuse. Every post with this topic gets an "
+        "“Exit this page” button (and a Shift-three-times shortcut) that swaps the page for a "
+        "neutral website, for readers who may be watched.",
+    )
 
     class Meta:
         ordering = ["name"]

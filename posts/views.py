@@ -1,11 +1,14 @@
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, ListView
 
 from people.models import Person
+from posts.citations import Citation, cited_authors
 from posts.forms import PostFilterForm
 from posts.models import Credit, Post, Topic
+from posts.structured_data import blog_posting
 
 POSTS_PER_PAGE = 10
 
@@ -102,10 +105,21 @@ class PostDetailView(DetailView):
             if topic_ids
             else Post.objects.none()
         )
+        authors = [c for c in credits if c.role == Credit.Role.AUTHOR]
+        url = self.request.build_absolute_uri(post.get_absolute_url())
+        image_url = self.request.build_absolute_uri(post.hero_image.url) if post.hero_image else ""
+        # A staff preview of a draft has no date to cite or describe yet.
+        published = post.is_published
+        citation = Citation(post, cited_authors(post, credits), url) if published else None
         return super().get_context_data(
-            authors=[c for c in credits if c.role == Credit.Role.AUTHOR],
+            authors=authors,
             contacts=[c for c in credits if c.role == Credit.Role.CONTACT],
             related_posts=related,
+            citation=citation,
+            image_url=image_url,
+            structured_data=blog_posting(post, authors, url, image_url) if published else None,
+            quick_exit=any(topic.quick_exit for topic in post.topics.all()),
+            exit_url=settings.EXIT_THIS_PAGE_URL,
             **kwargs,
         )
 
@@ -139,3 +153,29 @@ class PersonDetailView(PublishedPostsMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(person=self.person, **kwargs)
+
+
+CITATION_FORMATS = {
+    # format: (Citation method, Content-Type, file extension)
+    "bibtex": ("bibtex", "application/x-bibtex; charset=utf-8", "bib"),
+    "ris": ("ris", "application/x-research-info-systems; charset=utf-8", "ris"),
+}
+
+
+def cite(request, slug, fmt):
+    """A public post's citation as a file for a reference manager."""
+    post = get_object_or_404(
+        Post.objects.published().prefetch_related(
+            Prefetch("credits", queryset=Credit.objects.select_related("person"))
+        ),
+        slug=slug,
+    )
+    method, content_type, extension = CITATION_FORMATS[fmt]
+    citation = Citation(
+        post,
+        cited_authors(post, post.credits.all()),
+        request.build_absolute_uri(post.get_absolute_url()),
+    )
+    response = HttpResponse(getattr(citation, method)(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{post.slug}.{extension}"'
+    return response

@@ -89,3 +89,15 @@ def test_doi_becomes_a_doi_org_link(demo):
 
 def test_every_demo_credit_is_either_named_or_anonymous(demo):
     assert not Credit.objects.filter(person__isnull=True, anonymous=False).exists()
+
+
+def test_domestic_abuse_topic_is_flagged_for_quick_exit(demo, client):
+    assert list(Topic.objects.filter(quick_exit=True).values_list("slug", flat=True)) == [
+        "domestic-abuse"
+    ]
+    page = client.get(
+        Post.objects.get(
+            slug="flse-responds-to-the-tackling-domestic-abuse-plan"
+        ).get_absolute_url()
+    )
+    assert "Exit this page" in page.content.decode()

@@ -57,12 +57,13 @@ def test_query_counts_do_not_grow_with_the_number_of_posts(client):
 
     assert small == large
     # Pin the figures so a new N+1 shows up as a failing number, not a slow page.
+    # Each includes one aggregate for the Last-Modified header (flse_hub.caching).
     assert large == {
-        "home": 5,
-        "post list": 6,
-        "post list, topic and year": 7,
-        "post": 7,
-        "topic index": 1,
-        "topic": 5,
-        "person": 6,
+        "home": 6,
+        "post list": 7,
+        "post list, topic and year": 8,
+        "post": 8,
+        "topic index": 2,
+        "topic": 6,
+        "person": 7,
     }

@@ -1,0 +1,176 @@
+"""How to cite a post: APA and Harvard strings, BibTeX and RIS records, Highwire tags.
+
+Authors are the post's public author credits in order; an anonymous credit is
+cited by its public label, never the person's name. A post with no author
+credit is cited to the organisation. A named person is split into family and
+given names at the last space ("Jo Anne Smith" → Smith, Jo Anne), which suits
+the names the hub prints; an anonymous label is a corporate name kept whole.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from posts.models import Credit
+
+
+@dataclass(frozen=True)
+class CitedAuthor:
+    name: str
+    corporate: bool  # a label or the organisation: never split into initials
+
+    @property
+    def family(self):
+        return self.name if self.corporate else self.name.rpartition(" ")[2] or self.name
+
+    @property
+    def given(self):
+        return "" if self.corporate else self.name.rpartition(" ")[0]
+
+    @property
+    def inverted(self):
+        """Smith, Jo — for BibTeX, RIS and Highwire."""
+        return f"{self.family}, {self.given}" if self.given else self.family
+
+    @property
+    def initials(self):
+        """Smith, J. A. — for APA and Harvard."""
+        if not self.given:
+            return self.family
+        letters = " ".join(f"{part[0]}." for part in re.split(r"[\s]+", self.given) if part)
+        return f"{self.family}, {letters}"
+
+
+def cited_authors(post, credits):
+    """Public authors of `post` in byline order, from its (prefetched) credits."""
+    authors = [
+        CitedAuthor(credit.public_name, corporate=credit.anonymous)
+        for credit in credits
+        if credit.role == Credit.Role.AUTHOR
+    ]
+    return authors or [CitedAuthor(settings.ORGANISATION_NAME, corporate=True)]
+
+
+def _join(names, last_sep):
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + last_sep + names[-1]
+
+
+@dataclass
+class Citation:
+    post: object
+    authors: list
+    url: str  # the post's absolute URL
+
+    @property
+    def link(self):
+        """The DOI link when the post has one: it outlives any web address."""
+        return self.post.doi_url or self.url
+
+    @property
+    def date(self):
+        return timezone.localtime(self.post.published_at)
+
+    def apa(self):
+        """APA 7th edition, blog post."""
+        names = _join([a.initials for a in self.authors], ", & ")
+        when = f"{self.date.year}, {date_format(self.date, 'F j')}"
+        return f"{names} ({when}). {self.post.title}. {settings.SITE_NAME}. {self.link}"
+
+    def harvard(self, accessed=None):
+        """Harvard (Cite Them Right), blog post."""
+        accessed = accessed or timezone.localdate()
+        names = _join([a.initials for a in self.authors], " and ")
+        return (
+            f"{names} ({self.date.year}) ‘{self.post.title}’, {settings.SITE_NAME}, "
+            f"{date_format(self.date, 'j F')}. Available at: {self.link} "
+            f"(Accessed: {date_format(accessed, 'j F Y')})."
+        )
+
+    def key(self):
+        family = re.sub(r"[^A-Za-z]", "", self.authors[0].family) or "flse"
+        word = next(iter(re.findall(r"[A-Za-z]{4,}", self.post.title)), "post")
+        return f"{family.lower()}{self.date.year}{word.lower()}"
+
+    def bibtex(self):
+        def author(a):
+            # Braces keep a corporate name or label from being split into parts.
+            return f"{{{bibtex_escape(a.name)}}}" if a.corporate else bibtex_escape(a.inverted)
+
+        fields = [
+            ("author", " and ".join(author(a) for a in self.authors)),
+            ("title", f"{{{bibtex_escape(self.post.title)}}}"),
+            ("year", str(self.date.year)),
+            ("month", date_format(self.date, "b")),
+            ("date", self.date.date().isoformat()),
+            ("organization", bibtex_escape(settings.ORGANISATION_NAME)),
+            ("howpublished", bibtex_escape(settings.SITE_NAME)),
+            ("url", self.url),
+            ("urldate", timezone.localdate().isoformat()),
+            ("abstract", bibtex_escape(self.post.standfirst)),
+            ("language", "english"),
+        ]
+        if self.post.doi:
+            fields.append(("doi", self.post.doi))
+        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+        return f"@misc{{{self.key()},\n{body}\n}}\n"
+
+    def ris(self):
+        lines = [("TY", "BLOG")]
+        lines += [("AU", a.inverted) for a in self.authors]
+        lines += [
+            ("TI", self.post.title),
+            ("T2", settings.SITE_NAME),
+            ("PB", settings.ORGANISATION_NAME),
+            ("PY", str(self.date.year)),
+            ("DA", self.date.strftime("%Y/%m/%d")),
+            ("UR", self.url),
+            ("AB", " ".join(self.post.standfirst.split())),
+            ("LA", "en"),
+            ("Y2", timezone.localdate().strftime("%Y/%m/%d")),
+        ]
+        if self.post.doi:
+            lines.append(("DO", self.post.doi))
+        lines.append(("ER", ""))
+        # RIS: "TAG  - value", CRLF line ends; one line per value.
+        return "".join(f"{tag}  - {' '.join(value.split())}\r\n" for tag, value in lines)
+
+    def highwire(self):
+        """(name, content) pairs for citation_* meta tags, as Zotero and Google Scholar read."""
+        updated = timezone.localtime(max(self.post.updated_at, self.post.published_at))
+        tags = [("citation_title", self.post.title)]
+        tags += [("citation_author", a.inverted) for a in self.authors]
+        tags += [
+            ("citation_publication_date", self.date.strftime("%Y/%m/%d")),
+            ("citation_online_date", updated.strftime("%Y/%m/%d")),
+            ("citation_publisher", settings.ORGANISATION_NAME),
+            ("citation_public_url", self.url),
+            ("citation_abstract_html_url", self.url),
+            ("citation_language", "en"),
+        ]
+        if self.post.doi:
+            tags.append(("citation_doi", self.post.doi))
+        return tags
+
+
+BIBTEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def bibtex_escape(text):
+    """Escape LaTeX's special characters; keep Unicode (biber and Zotero read UTF-8)."""
+    return "".join(BIBTEX_SPECIALS.get(ch, ch) for ch in " ".join(str(text).split()))

@@ -1,0 +1,179 @@
+"""Atom and RSS feeds: every public post, per topic and per person.
+
+Each item carries the full sanitised body, the standfirst as its summary, the
+authors' public names (an anonymous credit by its label only), topics as
+categories, and both publication and update dates.
+"""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.translation import gettext as _
+
+from people.models import Person
+from posts.models import Post, Topic
+
+FEED_LENGTH = 50
+
+
+class AtomWithContent(Atom1Feed):
+    """Atom with several <author>s per entry and the full body as <content>."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name, link in item["authors"]:
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            if link:
+                handler.addQuickElement("uri", link)
+            handler.endElement("author")
+        handler.addQuickElement("content", item["content"], {"type": "html"})
+
+
+class RssWithContent(Rss201rev2Feed):
+    """RSS 2.0 with dc:creator per author and the full body as content:encoded."""
+
+    def rss_attributes(self):
+        return {
+            **super().rss_attributes(),
+            "xmlns:dc": "http://purl.org/dc/elements/1.1/",
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+        }
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name, _link in item["authors"]:
+            handler.addQuickElement("dc:creator", name)
+        handler.addQuickElement("content:encoded", item["content"])
+
+
+class PostFeed(Feed):
+    """All public posts, newest first."""
+
+    feed_type = AtomWithContent
+
+    @classmethod
+    def view(cls):
+        """A view that makes a feed per request, so `self.request` is never shared."""
+
+        def feed_view(request, *args, **kwargs):
+            return cls()(request, *args, **kwargs)
+
+        return feed_view
+
+    def __call__(self, request, *args, **kwargs):
+        self.request = request
+        return super().__call__(request, *args, **kwargs)
+
+    def title(self, obj):
+        return settings.SITE_NAME
+
+    def subtitle(self, obj):
+        return _("Practice learning from %(organisation)s") % {
+            "organisation": settings.ORGANISATION_NAME
+        }
+
+    description = subtitle  # RSS calls it description.
+
+    def link(self, obj):
+        return reverse("posts:list")
+
+    def author_name(self, obj):
+        return settings.ORGANISATION_NAME
+
+    def posts(self, obj):
+        return Post.objects.published()
+
+    def items(self, obj):
+        # with_card_data() prefetches bylines and topics; the feed needs the body too.
+        return self.posts(obj).with_card_data().defer(None)[:FEED_LENGTH]
+
+    def item_title(self, post):
+        return post.title
+
+    def item_description(self, post):
+        return post.standfirst
+
+    def item_pubdate(self, post):
+        return post.published_at
+
+    def item_updateddate(self, post):
+        return max(post.updated_at, post.published_at)
+
+    def item_categories(self, post):
+        return [topic.name for topic in post.topics.all()]
+
+    def item_extra_kwargs(self, post):
+        return {
+            "authors": [
+                (
+                    credit.public_name,
+                    self.request.build_absolute_uri(credit.public_person.get_absolute_url())
+                    if credit.public_person
+                    else "",
+                )
+                for credit in post.author_credits
+            ],
+            "content": post.body,
+        }
+
+
+class PostRssFeed(PostFeed):
+    feed_type = RssWithContent
+
+
+class TopicFeed(PostFeed):
+    """Public posts on one topic."""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Topic, slug=slug)
+
+    def title(self, topic):
+        return f"{topic.name} – {settings.SITE_NAME}"
+
+    def subtitle(self, topic):
+        return topic.description or topic.name
+
+    description = subtitle
+
+    def link(self, topic):
+        return topic.get_absolute_url()
+
+    def posts(self, topic):
+        return Post.objects.published().filter(topics=topic)
+
+
+class TopicRssFeed(TopicFeed):
+    feed_type = RssWithContent
+
+
+class PersonFeed(PostFeed):
+    """Public posts on which a person is credited by name (never their anonymous ones)."""
+
+    def get_object(self, request, slug):
+        person = get_object_or_404(Person, slug=slug)
+        # Like the person's page: no public posts, no feed (see PersonDetailView).
+        if not Post.objects.published().credited_publicly_to(person).exists():
+            raise Http404("No public posts credit this person.")
+        return person
+
+    def title(self, person):
+        return f"{person.name} – {settings.SITE_NAME}"
+
+    def subtitle(self, person):
+        return _("Posts by %(name)s") % {"name": person.name}
+
+    description = subtitle
+
+    def link(self, person):
+        return person.get_absolute_url()
+
+    def posts(self, person):
+        return Post.objects.published().credited_publicly_to(person)
+
+
+class PersonRssFeed(PersonFeed):
+    feed_type = RssWithContent

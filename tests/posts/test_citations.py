@@ -1,0 +1,117 @@
+"""Cite this: Highwire tags, APA/Harvard strings, BibTeX and RIS that import cleanly."""
+
+from datetime import datetime
+
+import bibtexparser
+import pytest
+import rispy
+from django.urls import reverse
+from django.utils import timezone
+from lxml import html
+
+from tests.factories import make_person, make_post
+
+pytestmark = pytest.mark.django_db
+
+PUBLISHED = timezone.make_aware(datetime(2022, 3, 4, 10, 0))
+
+
+@pytest.fixture
+def post():
+    hidden = make_person("Hidden Writer")
+    return make_post(
+        "Co-production & 100% of {us}",
+        published_at=PUBLISHED,
+        authors=[
+            (make_person("Jo Anne Smith"), {}),
+            (hidden, {"anonymous": True, "public_label": "Anonymous peer mentor"}),
+        ],
+        doi="10.1108/HCS-12-2021-0043",
+    )
+
+
+def test_highwire_citation_tags(client, post):
+    doc = html.fromstring(client.get(post.get_absolute_url()).content)
+
+    def tag(name):
+        return doc.xpath(f"//meta[@name='{name}']/@content")
+
+    assert tag("citation_title") == ["Co-production & 100% of {us}"]
+    assert tag("citation_author") == ["Smith, Jo Anne", "Anonymous peer mentor"]
+    assert tag("citation_publication_date") == ["2022/03/04"]
+    assert tag("citation_online_date")
+    assert tag("citation_publisher") == ["Fulfilling Lives South East"]
+    assert tag("citation_doi") == ["10.1108/HCS-12-2021-0043"]
+    assert tag("citation_public_url") == ["http://testserver" + post.get_absolute_url()]
+    assert tag("citation_abstract_html_url") == tag("citation_public_url")
+    assert tag("citation_language") == ["en"]
+
+
+def test_cite_this_block_shows_apa_and_harvard_with_doi_link(client, post):
+    doc = html.fromstring(client.get(post.get_absolute_url()).content)
+    block = doc.xpath("//section[@class='cite-this']")[0]
+    texts = [p.text_content() for p in block.xpath(".//p[@class='cite-this__text']")]
+    assert texts[0] == (
+        "Smith, J. A., & Anonymous peer mentor (2022, March 4). Co-production & 100% of {us}. "
+        "FLSE Learning Hub. https://doi.org/10.1108/HCS-12-2021-0043"
+    )
+    assert texts[1].startswith(
+        "Smith, J. A. and Anonymous peer mentor (2022) ‘Co-production & 100% of {us}’, "
+        "FLSE Learning Hub, 4 March. Available at: https://doi.org/10.1108/HCS-12-2021-0043 "
+        "(Accessed: "
+    )
+    assert "https://doi.org/10.1108/HCS-12-2021-0043" in block.xpath(".//a/@href")
+    assert "Hidden Writer" not in html.tostring(doc, encoding=str)
+
+
+def download(client, post, name):
+    response = client.get(reverse(name, kwargs={"slug": post.slug}))
+    assert response.status_code == 200
+    return response
+
+
+def test_bibtex_download_parses_back(client, post):
+    response = download(client, post, "posts:cite-bibtex")
+    assert response["Content-Type"] == "application/x-bibtex; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="{post.slug}.bib"'
+
+    library = bibtexparser.parse_string(response.content.decode())
+    assert not library.failed_blocks
+    (entry,) = library.entries
+    assert entry.entry_type == "misc"
+    fields = {field.key: field.value for field in entry.fields}
+    assert fields["author"] == "Smith, Jo Anne and {Anonymous peer mentor}"
+    assert fields["title"] == r"{Co-production \& 100\% of \{us\}}"
+    assert fields["year"] == "2022"
+    assert fields["date"] == "2022-03-04"
+    assert fields["doi"] == "10.1108/HCS-12-2021-0043"
+    assert fields["url"] == "http://testserver" + post.get_absolute_url()
+    assert "Hidden" not in response.content.decode()
+
+
+def test_ris_download_parses_back(client, post):
+    response = download(client, post, "posts:cite-ris")
+    assert response["Content-Type"] == "application/x-research-info-systems; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="{post.slug}.ris"'
+
+    (entry,) = rispy.loads(response.content.decode())
+    assert entry["type_of_reference"] == "BLOG"
+    assert entry["authors"] == ["Smith, Jo Anne", "Anonymous peer mentor"]
+    assert entry["title"] == "Co-production & 100% of {us}"
+    assert entry["year"] == "2022"
+    assert entry["date"] == "2022/03/04"
+    assert entry["doi"] == "10.1108/HCS-12-2021-0043"
+    assert entry["urls"] == ["http://testserver" + post.get_absolute_url()]
+    assert entry["publisher"] == "Fulfilling Lives South East"
+
+
+def test_post_without_authors_is_cited_to_the_organisation(client):
+    post = make_post("Unsigned", published_at=PUBLISHED)
+    (entry,) = rispy.loads(download(client, post, "posts:cite-ris").content.decode())
+    assert entry["authors"] == ["Fulfilling Lives South East"]
+
+
+def test_drafts_cannot_be_cited(client):
+    draft = make_post("Draft", published=False)
+    for name in ("posts:cite-bibtex", "posts:cite-ris"):
+        assert client.get(reverse(name, kwargs={"slug": draft.slug})).status_code == 404

@@ -1,0 +1,153 @@
+"""sitemap.xml, robots.txt, canonical links, social metadata and JSON-LD."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from lxml import etree, html
+
+from tests.factories import make_person, make_post, make_topic
+
+pytestmark = pytest.mark.django_db
+
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+@pytest.fixture
+def site():
+    alan = make_person("Alan Wallace")
+    hidden = make_person("Hidden Writer")
+    lonely = make_person("Draft Only")
+    topic = make_topic("Co-production")
+    empty_topic = make_topic("Nothing public")
+    public = make_post("Joined up support", authors=[alan], topics=[topic])
+    anonymous = make_post(
+        "Seeing the whole person",
+        authors=[(hidden, {"anonymous": True, "public_label": "Anonymous team member"})],
+        topics=[topic],
+    )
+    make_post("Secret draft", published=False, authors=[lonely], topics=[empty_topic])
+    make_post("Future", published_at=timezone.now() + timedelta(days=1), topics=[empty_topic])
+    return locals()
+
+
+def sitemap_entries(client):
+    response = client.get(reverse("sitemap"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/xml")
+    tree = etree.fromstring(response.content)
+    return {
+        url.findtext("s:loc", namespaces=SITEMAP_NS): url.findtext(
+            "s:lastmod", namespaces=SITEMAP_NS
+        )
+        for url in tree.findall("s:url", SITEMAP_NS)
+    }
+
+
+def test_sitemap_lists_exactly_the_public_pages_with_lastmod(client, site):
+    entries = sitemap_entries(client)
+    base = "http://testserver"
+    expected = {
+        reverse("posts:home"), reverse("posts:list"), reverse("posts:topics"),
+        site["public"].get_absolute_url(), site["anonymous"].get_absolute_url(),
+        site["topic"].get_absolute_url(), site["alan"].get_absolute_url(),
+    }  # fmt: skip
+    assert set(entries) == {base + path for path in expected}
+    # Drafts, scheduled posts, empty topics and people without public posts are absent.
+    assert not any(
+        "secret-draft" in u or "hidden-writer" in u or "draft-only" in u for u in entries
+    )
+    post_lastmod = entries[base + site["public"].get_absolute_url()]
+    assert post_lastmod == site["public"].updated_at.date().isoformat()
+    assert all(entries.values())
+
+
+def test_robots_txt_points_at_the_sitemap_and_keeps_crawlers_out_of_the_admin(client):
+    response = client.get(reverse("robots-txt"))
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert f"Disallow: {reverse('admin:index')}" in lines
+    assert "Sitemap: http://testserver/sitemap.xml" in lines
+
+
+def canonical(client, url):
+    doc = html.fromstring(client.get(url).content)
+    return doc.xpath("//link[@rel='canonical']/@href")
+
+
+def test_canonical_links_are_absolute_and_drop_tracking_parameters(client, site):
+    post_url = site["public"].get_absolute_url()
+    assert canonical(client, post_url + "?utm_source=news&fbclid=x") == [
+        "http://testserver" + post_url
+    ]
+    assert canonical(client, reverse("posts:list") + "?topic=co-production&utm_medium=x") == [
+        "http://testserver/posts/?topic=co-production"
+    ]
+    assert canonical(client, reverse("posts:home")) == ["http://testserver/"]
+
+
+def test_paginated_pages_canonicalise_to_themselves(client, site):
+    for i in range(11):
+        make_post(f"Filler {i}", topics=[site["topic"]])
+    assert canonical(client, reverse("posts:list") + "?page=2") == [
+        "http://testserver/posts/?page=2"
+    ]
+    assert canonical(client, reverse("posts:list") + "?page=1") == ["http://testserver/posts/"]
+
+
+def meta(doc, key):
+    return doc.xpath(f"//meta[@property='{key}' or @name='{key}']/@content")
+
+
+def test_post_page_has_social_metadata_and_json_ld(client, settings, tmp_path, site):
+    settings.MEDIA_ROOT = tmp_path
+    post = make_post(
+        "Pictured </script><b>post",
+        seo_description="A short description.",
+        authors=[site["alan"], (site["hidden"], {"anonymous": True, "public_label": "A peer"})],
+        hero_image=SimpleUploadedFile("hero.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"),
+        hero_image_alt="Two people talking on a bench",
+        doi="10.1108/HCS-12-2021-0043",
+    )
+    response = client.get(post.get_absolute_url())
+    doc = html.fromstring(response.content)
+    assert meta(doc, "description") == ["A short description."]
+    assert meta(doc, "og:type") == ["article"]
+    assert meta(doc, "og:title") == ["Pictured </script><b>post"]
+    assert meta(doc, "og:image")[0].startswith("http://testserver/")
+    assert meta(doc, "og:image:alt") == ["Two people talking on a bench"]
+    assert meta(doc, "twitter:card") == ["summary_large_image"]
+    assert meta(doc, "twitter:image:alt") == ["Two people talking on a bench"]
+
+    # The title cannot close the script element: < > & are escaped inside it.
+    text = response.content.decode()
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)
+    assert "</script><b>" not in block.group(1)
+    data = json.loads(block.group(1))
+    assert data["@type"] == "BlogPosting"
+    assert data["headline"] == "Pictured </script><b>post"
+    assert data["description"] == "A short description."
+    assert data["datePublished"] == post.published_at.isoformat()
+    assert data["dateModified"]
+    assert data["author"] == [
+        {
+            "@type": "Person",
+            "name": "Alan Wallace",
+            "url": "http://testserver/people/alan-wallace/",
+        },
+        {"@type": "Organization", "name": "A peer"},
+    ]
+    assert data["publisher"] == {"@type": "Organization", "name": settings.ORGANISATION_NAME}
+    assert data["url"] == "http://testserver" + post.get_absolute_url()
+    assert data["image"]["url"] == meta(doc, "og:image")[0]
+    assert "Hidden Writer" not in text
+
+
+def test_draft_preview_for_staff_has_no_citation_or_json_ld(staff_client):
+    draft = make_post("Draft", published=False)
+    text = staff_client.get(draft.get_absolute_url()).content.decode()
+    assert "application/ld+json" not in text and "citation_title" not in text
