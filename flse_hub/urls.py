@@ -10,6 +10,7 @@ admin.site.index_title = "Write and publish"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("posts.urls")),
+    path("", include("people.urls")),
 ]
 
 if settings.DEBUG:
