@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -120,8 +121,8 @@ class SubscriberAdmin(admin.ModelAdmin):
             return "failed, will retry"
         return "waiting"
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
         # Deleting must keep the suppression hash: the erase action does both.
         actions.pop("delete_selected", None)
         return actions
