@@ -7,6 +7,7 @@ never loses a signup: a failed send is recorded on the row and
 """
 
 import logging
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -45,64 +46,73 @@ def signup(email, *, name="", topics=(), consent_version=None, source_page="", b
         "consent_version": consent_version or consent.CURRENT_VERSION,
         "source_page": source_page[:300],
     }
-    with transaction.atomic():
-        subscriber, created = _lock_or_create(
-            email,
-            name=name,
-            confirmation_requested_at=now if may_email else None,
+    # The email is claimed (sent_at = requested_at) by the same statement that
+    # saves the row; delivery happens after it is committed.
+    claim = {"confirmation_requested_at": now, "confirmation_sent_at": now} if may_email else {}
+    subscriber, created = _get_or_insert(email, name=name, **claim, **consent_record)
+    previous_sent_at = None
+    if not created and subscriber.status != Subscriber.Status.ACTIVE:
+        # Pending: the latest submission is the consent on record.
+        # Unsubscribed: this is a fresh consent, confirmed afresh.
+        previous_sent_at = subscriber.confirmation_sent_at
+        changes = {
             **consent_record,
-        )
-        if created:
-            if topics:
-                _set_interests(subscriber, topics)
-        elif subscriber.status == Subscriber.Status.ACTIVE:
-            # Nothing changes: knowing someone's address must not let a stranger
-            # edit their name or topics. The owner gets a link to do it.
-            pass
-        else:
-            # Pending: the latest submission is the consent on record.
-            # Unsubscribed: this is a fresh consent, confirmed afresh.
-            for field, value in consent_record.items():
+            **claim,
+            "status": Subscriber.Status.PENDING,
+            "confirmed_at": None,
+            **({"name": name} if name else {}),
+            **({"confirmation_attempts": 0} if claim else {}),
+        }
+        # One conditional UPDATE: if they confirmed a moment ago, leave them be.
+        if (
+            Subscriber.objects.filter(pk=subscriber.pk)
+            .exclude(status=Subscriber.Status.ACTIVE)
+            .update(**changes)
+        ):
+            for field, value in changes.items():
                 setattr(subscriber, field, value)
-            if name:
-                subscriber.name = name
-            subscriber.status = Subscriber.Status.PENDING
-            subscriber.confirmed_at = None
-            if may_email:
-                subscriber.confirmation_requested_at = now
-                subscriber.confirmation_attempts = 0
-            subscriber.save()
-            if topics:
-                _set_interests(subscriber, topics)
-
+        else:
+            subscriber.refresh_from_db()
     if subscriber.status == Subscriber.Status.ACTIVE:
+        # Nothing changes: knowing someone's address must not let a stranger edit
+        # their name or topics. The owner is emailed a link to do it.
         if may_email:
             _send_best_effort(subscriber, "already_subscribed", base_url)
-    elif subscriber.confirmation_requested_at == now:
-        send_confirmation(subscriber.pk, base_url=base_url)
+        return
+    if topics:
+        _set_interests(subscriber, topics)
+    if claim:
+        _deliver_confirmation(subscriber, now, previous_sent_at, base_url)
 
 
-def _lock_or_create(email, **fields):
-    """The row for `email`, locked for update, creating it if new.
+def _get_or_insert(email, **fields):
+    """(subscriber, created) for `email`, in single statements.
 
-    Two signups of one address can race past the lookup; the database's unique
-    constraint stops the second insert, which then reads the winner's row.
+    No transaction spans the lookup and the insert: each statement holds
+    SQLite's write lock only while it runs, which keeps signups flowing when
+    many arrive at once. Two signups of one address can both miss the lookup;
+    the database's unique constraint stops the second insert, which then reads
+    the winner's row.
     """
-    existing = Subscriber.objects.select_for_update().for_email(email).first()
+    existing = Subscriber.objects.for_email(email).first()
     if existing is not None:
         return existing, False
+    # A savepoint only when called inside a transaction (as in tests), so the
+    # caught IntegrityError does not poison it.
+    guard = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
     try:
-        with transaction.atomic():
+        with guard:
             return Subscriber.objects.create(email=email, **fields), True
     except IntegrityError:
-        return Subscriber.objects.select_for_update().for_email(email).get(), False
+        return Subscriber.objects.for_email(email).get(), False
 
 
 def _set_interests(subscriber, topics):
-    subscriber.interests.all().delete()
-    Interest.objects.bulk_create(
-        [Interest(subscriber=subscriber, topic_slug=slug) for slug in sorted(set(topics))]
-    )
+    with transaction.atomic():
+        subscriber.interests.all().delete()
+        Interest.objects.bulk_create(
+            [Interest(subscriber=subscriber, topic_slug=slug) for slug in sorted(set(topics))]
+        )
 
 
 def request_manage_link(email, *, base_url=None):
@@ -146,11 +156,16 @@ def send_confirmation(subscriber_pk, *, base_url=None):
     )
     if not claimed:
         return False
+    return _deliver_confirmation(subscriber, claimed_at, previous_sent_at, base_url)
+
+
+def _deliver_confirmation(subscriber, claimed_at, previous_sent_at, base_url):
+    """Send a claimed confirmation email; on failure, record it and release the claim."""
     try:
         _send(subscriber, "confirm", base_url)
     except Exception as error:
-        log.warning("Confirmation email to subscriber %s failed: %s", subscriber_pk, error)
-        Subscriber.objects.filter(pk=subscriber_pk, confirmation_sent_at=claimed_at).update(
+        log.warning("Confirmation email to subscriber %s failed: %s", subscriber.pk, error)
+        Subscriber.objects.filter(pk=subscriber.pk, confirmation_sent_at=claimed_at).update(
             confirmation_sent_at=previous_sent_at,
             confirmation_failed_at=timezone.now(),
             confirmation_error=f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH],

@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import close_old_connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -134,7 +134,7 @@ def test_concurrent_signups_of_one_address_give_one_row():
             )
             statuses.append(response.status_code)
         finally:
-            close_old_connections()
+            connection.close()  # each thread has its own connection
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
     for thread in threads:
