@@ -249,6 +249,36 @@ SUBJECTS = {
 }
 
 
+class _UnfoldedHeader(str):
+    """A header value the email package writes on one line, as it is.
+
+    Python folds any header longer than 78 characters, and a URL has no space
+    to fold at, so it RFC 2047-encodes the URL ("=?utf-8?q?=3Chttps…"), which
+    mail clients do not decode in List-Unsubscribe: one-click would break.
+    RFC 5322 allows lines up to 998 characters; ours are about 120.
+    """
+
+    def __new__(cls, name, value):
+        if "\r" in value or "\n" in value or len(name) + len(value) > 990:
+            raise ValueError(f"{name} header value must be a single short line")
+        header = super().__new__(cls, value)
+        header.name = name
+        return header
+
+    def fold(self, *, policy):
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+class _NewsletterEmail(EmailMultiAlternatives):
+    def message(self, **kwargs):
+        msg = super().message(**kwargs)
+        for name in ("List-Unsubscribe",):
+            if name in self.extra_headers:
+                del msg[name]
+                msg.set_raw(name, _UnfoldedHeader(name, self.extra_headers[name]))
+        return msg
+
+
 def _absolute(base_url, name, token):
     base = (base_url or settings.SITE_URL).rstrip("/")
     return base + reverse(name, kwargs={"token": token})
@@ -270,7 +300,7 @@ def _send(subscriber, kind, base_url):
             base_url, "people:newsletter-manage", tokens.make(tokens.MANAGE, subscriber.pk)
         ),
     }
-    message = EmailMultiAlternatives(
+    message = _NewsletterEmail(
         subject=SUBJECTS[kind]() % {"org": settings.ORGANISATION_NAME},
         body=render_to_string(f"emails/newsletter_{kind}.txt", context),
         to=[subscriber.email],

@@ -415,3 +415,13 @@ def test_a_lost_race_on_insert_reads_the_winners_row(client):
     with mock.patch.object(SubscriberQuerySet, "first", return_value=None):
         assert sign_up(client, "LEE@example.org").status_code == 302
     assert Subscriber.objects.count() == 1
+
+
+def test_list_unsubscribe_is_written_unencoded_on_one_line(client):
+    """Python would RFC 2047-encode a long URL header, which mail clients cannot use."""
+    sign_up(client, "uma@example.org")
+    raw = mail.outbox[0].message().as_bytes().decode()
+    one_click = mail.outbox[0].extra_headers["List-Unsubscribe"]
+    assert f"\nList-Unsubscribe: {one_click}\n" in raw.replace("\r\n", "\n")
+    assert "=?utf-8?" not in raw.split("\n\n", 1)[0].split("List-Unsubscribe:", 1)[1].split("\n")[0]
+    assert "\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\n" in raw.replace("\r\n", "\n")
