@@ -52,3 +52,9 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Newsletter signups under load on SQLite and PostgreSQL (not a timed test):
+# BENCH_ARGS="--server both" also runs it under gunicorn.
+.PHONY: bench-newsletter
+bench-newsletter: install
+	$(PY) bench/newsletter_load.py $(BENCH_ARGS)

@@ -128,3 +128,25 @@ def caches_from_url(url):
     raise ImproperlyConfigured(
         f"CACHE_URL scheme {scheme!r} is not supported: use locmem:, redis://, file:/// or dummy:."
     )
+
+
+def env_rate(name, default):
+    """A rate limit written as "count/seconds", e.g. NEWSLETTER_RATE_PER_IP=30/3600."""
+    value = os.environ.get(name, default).strip()
+    try:
+        count, seconds = (int(part) for part in value.split("/"))
+    except ValueError:
+        count = seconds = 0
+    if count < 1 or seconds < 1:
+        raise ImproperlyConfigured(f"{name} must look like 30/3600 (count/seconds), not {value!r}.")
+    return count, seconds
+
+
+def env_int(name, default):
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None

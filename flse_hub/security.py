@@ -1,18 +1,22 @@
-"""Helpers for the sign-in lock-out."""
+"""The client's address, for rate limits and the sign-in lock-out."""
 
 from django.conf import settings
 
 
 def client_ip(request):
-    """The visitor's address for django-axes.
+    """REMOTE_ADDR, or the address our own proxies saw.
 
-    Directly served, it is REMOTE_ADDR. Behind our TLS proxy
-    (DJANGO_BEHIND_TLS_PROXY) REMOTE_ADDR is the proxy, so take the last
-    X-Forwarded-For entry: the one the proxy itself appended, which a client
-    cannot forge (entries to its left can be).
+    X-Forwarded-For is trusted for as many hops as DJANGO_TRUSTED_PROXY_COUNT
+    says, counted from the right: the entries our proxies appended. Entries
+    further left are written by the client and can be forged.
     """
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if hops := [hop.strip() for hop in forwarded.split(",") if hop.strip()]:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR")
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "")

@@ -13,7 +13,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from flse_hub.env import caches_from_url, env_bool, env_list, mailers_from_url, secret_key
+from flse_hub.env import (
+    caches_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_rate,
+    mailers_from_url,
+    secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FLSE_VAR_DIR", BASE_DIR / "var"))
@@ -170,8 +178,13 @@ if HTTPS:
     # Secure, host-only and path=/, so a subdomain cannot plant or read them.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
-if env_bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front of the app append to X-Forwarded-For; 0
+# means the client IP is REMOTE_ADDR (anything else is forgeable by clients).
+# Rate limits and the sign-in lock-out both read it (flse_hub.security).
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0)
 
 LOGGING = {
     "version": 1,
@@ -227,3 +240,19 @@ PUBLIC_CACHE_STALE_SECONDS = 60
 
 # "Exit this page" (topics flagged quick_exit) sends readers to this neutral site.
 EXIT_THIS_PAGE_URL = os.environ.get("FLSE_EXIT_THIS_PAGE_URL", "https://www.bbc.co.uk/weather")
+
+# Newsletter (people app). Absolute links in emails sent outside a request (the
+# cron command) start from SITE_URL; inside a request the request's host is used.
+SITE_URL = os.environ.get(
+    "DJANGO_SITE_URL", f"{'https' if HTTPS else 'http'}://{ALLOWED_HOSTS[0]}"
+).rstrip("/")
+# Where the signup form's optional topics come from: a callable returning
+# (slug, name) pairs. Named here so that people never imports posts.
+NEWSLETTER_TOPIC_CHOICES = "posts.newsletter_topics.topic_choices"
+# Signups per client IP, and emails per address, as (count, seconds).
+NEWSLETTER_RATE_PER_IP = env_rate("NEWSLETTER_RATE_PER_IP", "30/3600")
+NEWSLETTER_RATE_PER_ADDRESS = env_rate("NEWSLETTER_RATE_PER_ADDRESS", "3/3600")
+NEWSLETTER_CONFIRM_MAX_AGE = 60 * 60 * 24 * 7
+# Key of the erased-address hashes. It must outlive SECRET_KEY rotations, or
+# erased people could be re-added: set it explicitly in production.
+NEWSLETTER_SUPPRESSION_KEY = os.environ.get("NEWSLETTER_SUPPRESSION_KEY", SECRET_KEY)

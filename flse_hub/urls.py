@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("posts.urls")),
     path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", public_page(robots_txt), name="robots-txt"),
+    path("", include("people.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,6 +1,9 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Lower
 from django.urls import reverse
+
+from people import consent
 
 
 class Person(models.Model):
@@ -48,3 +51,147 @@ class Person(models.Model):
     @property
     def public_email(self):
         return self.email if self.show_email else ""
+
+
+class SubscriberQuerySet(models.QuerySet):
+    def for_email(self, email):
+        """The subscriber with this address, compared case-insensitively in SQL."""
+        return self.alias(email_lower=Lower("email")).filter(email_lower=Lower(Value(email)))
+
+    def awaiting_confirmation_email(self):
+        """Pending subscribers who asked for a confirmation email that has not gone out."""
+        return self.filter(
+            Q(status=Subscriber.Status.PENDING),
+            Q(confirmation_requested_at__isnull=False),
+            Q(confirmation_sent_at__isnull=True)
+            | Q(confirmation_sent_at__lt=F("confirmation_requested_at")),
+        )
+
+
+class Subscriber(models.Model):
+    """A newsletter subscriber, with the record of their consent (double opt-in)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending confirmation"
+        ACTIVE = "active", "Subscribed"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+
+    email = models.EmailField(
+        max_length=254,
+        help_text="Stored with the domain in lower case; unique whatever the case.",
+    )
+    name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=12, choices=Status, default=Status.PENDING)
+
+    # The consent record: when, which wording, where. Replaced by each fresh consent.
+    consented_at = models.DateTimeField("consent given at")
+    consent_version = models.PositiveSmallIntegerField(
+        "consent wording version",
+        choices=consent.version_choices,
+        help_text="The exact statement is in people/consent.py under this version.",
+    )
+    source_page = models.CharField(
+        max_length=300, blank=True, help_text="The page the signup form was on."
+    )
+
+    # The confirmation email: an email is due while requested_at is later than sent_at.
+    confirmation_requested_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmation_failed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_error = models.TextField("last sending error", blank=True)
+    confirmation_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Failed sends since the email was last asked for."
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SubscriberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-consented_at", "-pk"]
+        permissions = [("export_subscriber", "Can export subscribers")]
+        constraints = [
+            # One row per address whatever its case, enforced by the database so
+            # that concurrent signups cannot create two.
+            models.UniqueConstraint(Lower("email"), name="subscriber_email_ci_unique"),
+        ]
+        indexes = [models.Index(fields=["status", "consented_at"], name="subscriber_status_idx")]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def consent_wording(self):
+        return consent.wording(self.consent_version)
+
+    @property
+    def confirmation_due(self):
+        return (
+            self.status == self.Status.PENDING
+            and self.confirmation_requested_at is not None
+            and (
+                self.confirmation_sent_at is None
+                or self.confirmation_sent_at < self.confirmation_requested_at
+            )
+        )
+
+
+class Interest(models.Model):
+    """A topic a subscriber wants to hear about, by the topic's slug.
+
+    A slug rather than a foreign key keeps people independent of posts (see
+    DESIGN.md); the slug is a topic's permanent address, so it is stable.
+    """
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="interests")
+    topic_slug = models.SlugField(max_length=100)
+
+    class Meta:
+        ordering = ["topic_slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "topic_slug"], name="one_interest_per_topic"
+            )
+        ]
+
+    def __str__(self):
+        return self.topic_slug
+
+
+class SuppressedAddress(models.Model):
+    """An erased person's address, kept only as a keyed hash so it is never re-added quietly."""
+
+    email_hash = models.CharField(max_length=64, unique=True, editable=False)
+    erased_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-erased_at"]
+        verbose_name = "erased address"
+        verbose_name_plural = "erased addresses"
+
+    def __str__(self):
+        return f"Erased {self.erased_at:%Y-%m-%d} ({self.email_hash[:12]}…)"
+
+
+class PrivacyNotice(models.Model):
+    """The privacy notice page; one row, edited by staff in the admin."""
+
+    title = models.CharField(max_length=200, default="Privacy notice")
+    body = models.TextField(
+        help_text="Plain text. Leave a blank line between paragraphs; web addresses become links."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="one_privacy_notice")]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("people:privacy")

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from people import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("newsletter/", views.newsletter, name="newsletter"),
+    path("newsletter/check-your-email/", views.check_email, name="newsletter-check-email"),
+    path("newsletter/manage/", views.manage_request, name="newsletter-manage-request"),
+    path("newsletter/manage/<str:token>/", views.manage, name="newsletter-manage"),
+    path("newsletter/confirm/<str:token>/", views.confirm, name="newsletter-confirm"),
+    path("newsletter/unsubscribe/<str:token>/", views.unsubscribe, name="newsletter-unsubscribe"),
+    path(
+        "newsletter/unsubscribe/<str:token>/one-click/",
+        views.one_click_unsubscribe,
+        name="newsletter-one-click",
+    ),
+    path("newsletter/privacy/", views.privacy, name="privacy"),
+]
