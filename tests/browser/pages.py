@@ -57,4 +57,9 @@ PAGES = [
     Page("topic", "posts:topic", {"slug": "domestic-abuse"}),
     Page("person", "posts:person", {"slug": "emily-page"}),
     Page("404", "posts:detail", {"slug": "no-such-post"}, status=404),
+    Page("newsletter signup", "people:newsletter"),
+    Page("newsletter signup with errors", "people:newsletter", prepare=submit_first_form),
+    Page("newsletter check your email", "people:newsletter-check-email"),
+    Page("newsletter broken link", "people:newsletter-confirm", {"token": "forged"}, status=400),
+    Page("privacy notice", "people:privacy"),
 ]

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.browser
 FOCUSABLE = """() => [...document.querySelectorAll(
   'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), ' +
   'select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])')]
-  .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')"""
+  .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
+  // Deliberately out of reach: the newsletter honeypot (tabindex -1, aria-hidden).
+  .filter((el) => el.tabIndex >= 0 && !el.closest('[aria-hidden="true"]'))"""
 
 # What makes focus visible: outline, box-shadow, background and text colour.
 FOCUS_STYLE = """(el) => { const s = getComputedStyle(el);
@@ -107,3 +109,21 @@ def test_exit_this_page_works_without_javascript(browser, live_server, demo_site
     page.get_by_role("link", name="Exit this page").click()
     page.wait_for_url("**" + reverse("posts:topics"))
     context.close()
+
+
+@pytest.mark.parametrize("start", ["people:newsletter", "posts:home"])
+def test_form_errors_move_focus_to_the_error_summary(open_tab, start):
+    """GOV.UK pattern: after a failed submit, focus lands on the summary, which links to fields."""
+    tab = open_tab()
+    tab.goto(reverse(start))
+    form = "main form" if start == "people:newsletter" else "footer form"
+    tab.page.fill(f"{form} input[name=email]", "not-an-address")
+    with tab.page.expect_navigation():
+        tab.page.locator(f"{form} button[type=submit]").first.click()
+    page = tab.page
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    summary_link = page.locator("#error-summary a").first
+    target = summary_link.get_attribute("href")
+    summary_link.click()
+    assert page.evaluate("'#' + document.activeElement.id") == target
+    assert tab.csp_violations() == []
