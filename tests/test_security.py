@@ -114,21 +114,6 @@ def test_password_validators_reject_weak_passwords(editor):
         validate_password("password123", editor)
 
 
-def test_check_deploy_still_clean_with_a_custom_admin_path(tmp_path):
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="a-real-production-key-" + "x7Yq" * 12,
-        DJANGO_ALLOWED_HOSTS="hub.example.org",
-        DJANGO_ADMIN_PATH="staff-only-42/",
-        FLSE_VAR_DIR=str(tmp_path),
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 def test_quick_exit_topic_puts_exit_this_page_on_its_posts(client, settings):
     from tests.factories import make_topic
 

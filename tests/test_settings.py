@@ -67,7 +67,10 @@ def run_manage(*args, **env):
     )
 
 
-def test_check_deploy_is_clean_with_production_values(tmp_path):
+@pytest.mark.parametrize(
+    "extra_env", [{}, {"DJANGO_ADMIN_PATH": "staff-only-42/"}], ids=["default", "custom-admin-path"]
+)
+def test_check_deploy_is_clean_with_production_values(tmp_path, extra_env):
     result = run_manage(
         "check",
         "--deploy",
@@ -77,6 +80,7 @@ def test_check_deploy_is_clean_with_production_values(tmp_path):
         DJANGO_SECRET_KEY="a-real-production-key-" + "x7Yq" * 12,
         DJANGO_ALLOWED_HOSTS="hub.example.org",
         FLSE_VAR_DIR=str(tmp_path),
+        **extra_env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
