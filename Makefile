@@ -34,6 +34,7 @@ demo: migrate
 
 run: demo
 	$(PY) manage.py ensure_staff_login
+	@echo "Emails the site sends (newsletter confirmations) are written to var/sent-emails/."
 	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
