@@ -1,6 +1,7 @@
 from django.urls import path
 
 from posts import views
+from posts.search import views as search_views
 
 app_name = "posts"
 
@@ -11,4 +12,5 @@ urlpatterns = [
     path("topics/", views.topic_index, name="topics"),
     path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person"),
+    path("search/", search_views.search, name="search"),
 ]
