@@ -26,6 +26,11 @@ BACKENDS = {"sqlite": "posts.search.sqlite", "postgresql": "posts.search.postgre
 # A query finding fewer posts than this gets a "did you mean" if one is known.
 SUGGEST_BELOW = 3
 MAX_PAGE = 1000
+# A query matching more posts than this (a common word) ranks and counts facets over
+# the newest WINDOW matches only: ranking and faceting every match costs time in
+# proportion to the corpus, and a reader never pages through thousands of results.
+# The total stays exact.
+WINDOW = 1000
 _START, _STOP = "\ue000", "\ue001"
 
 
@@ -59,10 +64,14 @@ class SearchResults:
     topic_facets: list = field(default_factory=list)
     year_facets: list = field(default_factory=list)
     suggestion: str = ""
+    # Set when the query matched more than WINDOW posts: only the newest WINDOW were
+    # ranked and faceted, and only they can be paged through.
+    ranked_total: int | None = None
 
     @property
     def num_pages(self):
-        return max(1, math.ceil(self.total / self.per_page))
+        shown = self.total if self.ranked_total is None else min(self.total, self.ranked_total)
+        return max(1, math.ceil(shown / self.per_page))
 
     @property
     def first_number(self):
@@ -100,7 +109,6 @@ def search(query, *, topic=None, year=None, page=1, per_page=10):
     `topic` is a Topic (or None) and `year` an int (or None); both narrow the results and
     the facet counts. Never raises for any query text.
     """
-    from posts.models import Post, Topic
     from posts.search.indexing import index_due_posts
 
     index_due_posts()
@@ -110,17 +118,24 @@ def search(query, *, topic=None, year=None, page=1, per_page=10):
     if not parsed:
         return results
     engine = backend()
+    with engine.session():
+        _run(engine, results, topic, year)
+    return results
+
+
+def _run(engine, results, topic, year):
+    from posts.models import Post, Topic
+
+    parsed, page, per_page, query = results.parsed, results.page, results.per_page, results.query
     topic_id = topic.pk if topic is not None else None
-    year_counts, topic_counts = engine.counts(parsed, topic_id=topic_id, year=year)
-    results.total = sum(year_counts.values())
+    filters = {"topic_id": topic_id, "year": year}
+    results.total = engine.total(parsed, **filters)
+    if results.total > WINDOW:
+        filters["min_id"] = engine.window_start(parsed, size=WINDOW, **filters)
+        results.ranked_total = WINDOW
     if results.total:
-        ranked = engine.ranked_ids(
-            parsed,
-            topic_id=topic_id,
-            year=year,
-            offset=(page - 1) * per_page,
-            limit=per_page,
-        )
+        year_counts, topic_counts = engine.counts(parsed, **filters)
+        ranked = engine.ranked_ids(parsed, offset=(page - 1) * per_page, limit=per_page, **filters)
         ids = [pk for pk, _ in ranked]
         snippets = engine.snippets(parsed, ids, _START, _STOP)
         posts = Post.objects.published().with_card_data().in_bulk(ids)
@@ -145,7 +160,6 @@ def search(query, *, topic=None, year=None, page=1, per_page=10):
         results.suggestion = suggest(
             query, parsed, engine, better_than=results.total, topic_id=topic_id, year=year
         )
-    return results
 
 
 def search_ids(query, limit=1000):
@@ -153,4 +167,6 @@ def search_ids(query, limit=1000):
     parsed = parse(query or "")
     if not parsed:
         return []
-    return [pk for pk, _ in backend().ranked_ids(parsed, limit=limit)]
+    engine = backend()
+    with engine.session():
+        return [pk for pk, _ in engine.ranked_ids(parsed, limit=limit)]

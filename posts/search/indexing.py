@@ -8,6 +8,8 @@ only for a post that `is_published`, from public labels only.
 """
 
 import html
+import multiprocessing
+import os
 import re
 from collections import Counter
 
@@ -82,7 +84,9 @@ def reindex_post(post_id):
             old.delete()
             _change_vocabulary(added=set(), removed=old_words)
         return
-    fields = document_fields(post, list(post.credits.all()), [t.name for t in post.topics.all()])
+    fields = document_fields(
+        post, list(post.credits.all()), sorted(t.name for t in post.topics.all())
+    )
     SearchDocument.objects.update_or_create(post=post, defaults=fields)
     new_words = vocabulary(fields)
     _change_vocabulary(added=new_words - old_words, removed=old_words - new_words)
@@ -133,9 +137,55 @@ def _change_vocabulary(added, removed):
             SearchTerm.objects.filter(documents__lte=0).delete()
 
 
+def _build_batch(rows):
+    """Documents and vocabulary for one batch of raw post rows (pure: runs in a worker)."""
+    documents, counts = [], Counter()
+    for pk, title, standfirst, body, published_at, topic_names, labels in rows:
+        fields = {
+            "title": plain_text(title),
+            "meta": " ".join([plain_text(standfirst), *topic_names, *labels]).strip(),
+            "body": plain_text(body),
+        }
+        counts.update(vocabulary(fields))
+        documents.append((pk, fields["title"], fields["meta"], fields["body"], published_at))
+    return documents, counts
+
+
+def _raw_batches(ids, batch_size):
+    """Published posts as plain tuples with their topic names and public author labels."""
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        topics, labels = {}, {}
+        taggings = TaggedPost.objects.filter(content_object_id__in=chunk).values_list(
+            "content_object_id", "tag__name"
+        )
+        for post_id, name in taggings:
+            topics.setdefault(post_id, []).append(name)
+        for names in topics.values():
+            names.sort()  # as reindex_post does: the same text whichever way it was built
+        credits = (
+            Credit.objects.filter(post_id__in=chunk, role=Credit.Role.AUTHOR)
+            .order_by("post_id", "order", "pk")
+            .values_list("post_id", "anonymous", "public_label", "person__name")
+        )
+        for post_id, anonymous, label, name in credits:
+            # The same rule as Credit.public_name: the label, never the name, when anonymous.
+            labels.setdefault(post_id, []).append(label if anonymous else name)
+        yield [
+            (pk, title, standfirst, body, published_at, topics.get(pk, []), labels.get(pk, []))
+            for pk, title, standfirst, body, published_at in Post.objects.filter(
+                pk__in=chunk
+            ).values_list("pk", "title", "standfirst", "body", "published_at")
+        ]
+
+
 @transaction.atomic
-def rebuild_index(batch_size=2000, progress=None):
-    """Rebuild the whole index from the posts table: for installs and after bulk imports."""
+def rebuild_index(batch_size=1000, progress=None, workers=None):
+    """Rebuild the whole index from the posts table: for installs and after bulk imports.
+
+    Text extraction runs in `workers` processes (default: one per CPU) while this one
+    writes; the database computes the vectors (PostgreSQL) or FTS5 entries (SQLite).
+    """
     SearchDocument.objects.all().delete()
     SearchTerm.objects.all().delete()
     now = timezone.now()
@@ -146,23 +196,51 @@ def rebuild_index(batch_size=2000, progress=None):
             status=Post.Status.PUBLISHED, published_at__gt=now
         ).values_list("pk", "published_at")
     )
-    counts = Counter()
     ids = list(Post.objects.published().order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), batch_size):
-        batch = _posts_with_index_data().filter(pk__in=ids[start : start + batch_size])
-        documents = []
-        for post in batch:
-            fields = document_fields(
-                post, list(post.credits.all()), [t.name for t in post.topics.all()]
-            )
-            counts.update(vocabulary(fields))
-            documents.append(SearchDocument(post=post, **fields))
-        SearchDocument.objects.bulk_create(documents, batch_size=500)
-        if progress:
-            progress(min(start + batch_size, len(ids)), len(ids))
-    SearchTerm.objects.bulk_create(
-        (SearchTerm(term=term, documents=n) for term, n in counts.items()), batch_size=5000
+    counts = Counter()
+    workers = workers or os.cpu_count() or 1
+    pool = (
+        multiprocessing.get_context("fork").Pool(workers)
+        if workers > 1 and len(ids) > batch_size
+        else None
     )
+    try:
+        built = (
+            pool.imap(_build_batch, _raw_batches(ids, batch_size))
+            if pool
+            else map(_build_batch, _raw_batches(ids, batch_size))
+        )
+        done = 0
+        with connection.cursor() as cursor:
+            for documents, batch_counts in built:
+                counts.update(batch_counts)
+                cursor.executemany(
+                    "INSERT INTO posts_searchdocument "
+                    "(post_id, title, meta, body, published_at, year) "
+                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    [
+                        (
+                            pk,
+                            title,
+                            meta,
+                            body,
+                            connection.ops.adapt_datetimefield_value(when),
+                            timezone.localtime(when).year,
+                        )
+                        for pk, title, meta, body, when in documents
+                    ],
+                )
+                done += len(documents)
+                if progress:
+                    progress(done, len(ids))
+            cursor.executemany(
+                "INSERT INTO posts_searchterm (term, documents) VALUES (%s, %s)",
+                sorted(counts.items()),
+            )
+    finally:
+        if pool:
+            pool.close()
+            pool.join()
     _optimise()
     return len(ids)
 

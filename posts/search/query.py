@@ -52,17 +52,20 @@ _QUOTES = str.maketrans(
 # An apostrophe inside a word is dropped: Women's (curly or straight) and Womens all become
 # "womens", which both stemmers reduce to "women".
 _INNER_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
 def fold(text, *, lower=True):
-    """Accent-free, straight-quoted text without control characters (lowercase by default)."""
-    text = unicodedata.normalize("NFKD", text.translate(_QUOTES))
-    text = "".join(
-        ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cc"
-    )
-    text = _INNER_APOSTROPHE.sub("", text)
+    """Accent-free, straight-quoted text, control characters as spaces (lowercase by default)."""
+    if not text.isascii():  # curly quotes and accents are all beyond ASCII
+        text = "".join(
+            ch
+            for ch in unicodedata.normalize("NFKD", text.translate(_QUOTES))
+            if not unicodedata.combining(ch)
+        )
+    text = _INNER_APOSTROPHE.sub("", _CONTROL.sub(" ", text))
     return text.lower() if lower else text
 
 

@@ -84,5 +84,4 @@ def suggest(query, parsed, engine, *, better_than=0, topic_id=None, year=None):
     corrected = parse(text)
     if not corrected:
         return ""
-    years, _ = engine.counts(corrected, topic_id=topic_id, year=year)
-    return text if sum(years.values()) > better_than else ""
+    return text if engine.total(corrected, topic_id=topic_id, year=year) > better_than else ""

@@ -1,5 +1,7 @@
 """SQLite FTS5 backend: bm25 with column weights, snippet(), a trigram table for spelling."""
 
+from contextlib import nullcontext
+
 from django.db import connection
 
 from posts.search.query import ParsedQuery, Term
@@ -23,8 +25,18 @@ def compile_query(parsed: ParsedQuery):
     return expr
 
 
-def _filters(topic_id, year):
+def session():
+    """Nothing to set up on SQLite (see postgres.session)."""
+    return nullcontext()
+
+
+# CROSS JOIN keeps FTS5 as the outer loop (SQLite never reorders it): driving from a
+# filter instead makes FTS5 re-run the MATCH once per candidate row.
+def _filters(topic_id, year, min_id=None):
     sql, params = "", []
+    if min_id is not None:
+        sql += " AND f.rowid >= %s"
+        params.append(min_id)
     if year is not None:
         sql += " AND d.year = %s"
         params.append(year)
@@ -36,14 +48,14 @@ def _filters(topic_id, year):
     return sql, params
 
 
-def counts(parsed, *, topic_id=None, year=None):
-    """(year counts, topic counts) of all matches; their year counts sum to the total."""
-    where, params = _filters(topic_id, year)
+def counts(parsed, *, topic_id=None, year=None, min_id=None):
+    """(year counts, topic counts) of the matches; their year counts sum to the total."""
+    where, params = _filters(topic_id, year, min_id)
     # Only fixed SQL fragments are interpolated; every value is a parameter.
     sql = f"""
         WITH m AS MATERIALIZED (
             SELECT d.post_id, d.year FROM posts_search_fts f
-            JOIN posts_searchdocument d ON d.post_id = f.rowid
+            CROSS JOIN posts_searchdocument d ON d.post_id = f.rowid
             WHERE posts_search_fts MATCH %s{where}
         )
         SELECT 0, year, count(*) FROM m GROUP BY year
@@ -59,13 +71,13 @@ def counts(parsed, *, topic_id=None, year=None):
     return years, topics
 
 
-def ranked_ids(parsed, *, topic_id=None, year=None, offset=0, limit=10):
+def ranked_ids(parsed, *, topic_id=None, year=None, min_id=None, offset=0, limit=10):
     """[(post_id, score)] best first; a higher score is better. Recency breaks ties."""
-    where, params = _filters(topic_id, year)
+    where, params = _filters(topic_id, year, min_id)
     # Only fixed SQL fragments are interpolated; every value is a parameter.
     sql = f"""
         SELECT f.rowid, bm25(posts_search_fts, %s, %s, %s) AS score
-        FROM posts_search_fts f JOIN posts_searchdocument d ON d.post_id = f.rowid
+        FROM posts_search_fts f CROSS JOIN posts_searchdocument d ON d.post_id = f.rowid
         WHERE posts_search_fts MATCH %s{where}
         ORDER BY score, d.published_at DESC, f.rowid DESC
         LIMIT %s OFFSET %s
@@ -74,6 +86,30 @@ def ranked_ids(parsed, *, topic_id=None, year=None, offset=0, limit=10):
         cursor.execute(sql, [*WEIGHTS, compile_query(parsed), *params, limit, offset])
         # bm25() is negative, lower is better: flip it so every backend's rank grows.
         return [(pk, -score) for pk, score in cursor.fetchall()]
+
+
+def total(parsed, *, topic_id=None, year=None):
+    """How many posts match."""
+    where, params = _filters(topic_id, year)
+    join = " CROSS JOIN posts_searchdocument d ON d.post_id = f.rowid" if where else ""
+    sql = f"SELECT count(*) FROM posts_search_fts f{join} WHERE posts_search_fts MATCH %s{where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [compile_query(parsed), *params])
+        return cursor.fetchone()[0]
+
+
+def window_start(parsed, *, size, topic_id=None, year=None):
+    """The smallest id among the newest `size` matches: FTS5 walks its doclist backwards."""
+    where, params = _filters(topic_id, year)
+    sql = f"""
+        SELECT f.rowid FROM posts_search_fts f
+        CROSS JOIN posts_searchdocument d ON d.post_id = f.rowid
+        WHERE posts_search_fts MATCH %s{where} ORDER BY f.rowid DESC LIMIT 1 OFFSET %s
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [compile_query(parsed), *params, size - 1])
+        row = cursor.fetchone()
+        return row[0] if row else None
 
 
 def snippets(parsed, post_ids, start, stop):
