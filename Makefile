@@ -59,3 +59,9 @@ format: install
 .PHONY: bench-newsletter
 bench-newsletter: install
 	$(PY) bench/newsletter_load.py $(BENCH_ARGS)
+
+# Search benchmark (issue 3): SQLite and PostgreSQL at N = 1,000 / 10,000 / 100,000 in
+# databases of their own. BENCH_SIZES=1000,10000 for a shorter run; see bench/run.sh.
+.PHONY: bench-search
+bench-search: install
+	bash bench/run.sh

@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.html import format_html_join
 from taggit.models import Tag
 
 from posts.models import Credit, Post, Resource, Topic
+from posts.search import search_ids
+from posts.search.query import parse
 
 # Topics are our own tag model; taggit's generic Tag admin would be an empty twin.
 admin.site.unregister(Tag)
@@ -96,6 +98,30 @@ class PostAdmin(admin.ModelAdmin):
                 "topics",
             )
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        """Published posts through the site's search engine; unpublished ones by their words.
+
+        The search index holds only what the public may see, so drafts and scheduled posts
+        are matched here by every query word appearing in their title, standfirst or a
+        credited person's name (anonymous ones too: staff may know who wrote it).
+        """
+        parsed = parse(search_term)
+        if not parsed:
+            return queryset, False
+        unpublished = ~Q(pk__in=Post.objects.published().values("pk"))
+        for group in parsed.groups:
+            either = Q()
+            for term in group:
+                text = term.text
+                either |= (
+                    Q(title__icontains=text)
+                    | Q(standfirst__icontains=text)
+                    | Q(pk__in=Credit.objects.filter(person__name__icontains=text).values("post"))
+                )
+            unpublished &= either
+        found = queryset.filter(Q(pk__in=search_ids(search_term)) | unpublished)
+        return found, False
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

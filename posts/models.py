@@ -2,7 +2,7 @@ import math
 import re
 
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -186,7 +186,9 @@ class Post(models.Model):
     def save(self, *args, **kwargs):
         self.body = sanitize_html(self.body)
         self._publish_now_if_undated()
-        super().save(*args, **kwargs)
+        # The search index is updated from post_save; one transaction keeps the two in step.
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("posts:detail", kwargs={"slug": self.slug})
@@ -359,3 +361,7 @@ class Resource(models.Model):
         if self.file:
             return self.file.url
         return self.url or self.doi_url
+
+
+# The search index's tables belong to this app; importing them here registers them.
+from posts.search.models import SearchDocument, SearchPending, SearchTerm  # noqa: E402, F401

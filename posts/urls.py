@@ -2,6 +2,7 @@ from django.urls import path
 
 from flse_hub.caching import public_page
 from posts import feeds, views
+from posts.search import views as search_views
 
 app_name = "posts"
 
@@ -42,4 +43,5 @@ urlpatterns = [
         public_page(feeds.PersonRssFeed.view()),
         name="person-feed-rss",
     ),
+    path("search/", public_page(search_views.search), name="search"),
 ]

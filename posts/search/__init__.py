@@ -1,0 +1,172 @@
+"""Full-text search of the public posts: one entry point, a backend per database.
+
+    results = search("trauma informed supervision", topic=topic, year=2022, page=1)
+
+The reader's query is parsed once (query.py) and compiled by the backend that
+matches the database in use: SQLite FTS5 (sqlite.py) or PostgreSQL full text
+(postgres.py). The index they read is maintained by indexing.py and only ever
+holds published posts, so results need no further visibility filtering beyond
+a final `published()` guard.
+"""
+
+import math
+from dataclasses import dataclass, field
+from importlib import import_module
+
+from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from posts.search.query import ParsedQuery, parse
+from posts.search.spelling import suggest
+
+__all__ = ["Facet", "Hit", "SearchResults", "backend", "parse", "search", "search_ids"]
+
+BACKENDS = {"sqlite": "posts.search.sqlite", "postgresql": "posts.search.postgres"}
+# A query finding fewer posts than this gets a "did you mean" if one is known.
+SUGGEST_BELOW = 3
+MAX_PAGE = 1000
+# A query matching more posts than this (a common word) ranks and counts facets over
+# the newest WINDOW matches only: ranking and faceting every match costs time in
+# proportion to the corpus, and a reader never pages through thousands of results.
+# The total stays exact.
+WINDOW = 1000
+_START, _STOP = "\ue000", "\ue001"
+
+
+def backend():
+    """The search module for the database in use."""
+    return import_module(BACKENDS[connection.vendor])
+
+
+@dataclass
+class Hit:
+    post: object
+    rank: float
+    snippet: SafeString
+
+
+@dataclass
+class Facet:
+    value: object  # a Topic or a year
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class SearchResults:
+    query: str
+    parsed: ParsedQuery
+    hits: list = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = 10
+    topic_facets: list = field(default_factory=list)
+    year_facets: list = field(default_factory=list)
+    suggestion: str = ""
+    # Set when the query matched more than WINDOW posts: only the newest WINDOW were
+    # ranked and faceted, and only they can be paged through.
+    ranked_total: int | None = None
+
+    @property
+    def num_pages(self):
+        shown = self.total if self.ranked_total is None else min(self.total, self.ranked_total)
+        return max(1, math.ceil(shown / self.per_page))
+
+    @property
+    def first_number(self):
+        """The position of this page's first hit among all results (for <ol start>)."""
+        return (self.page - 1) * self.per_page + 1
+
+    @property
+    def has_previous(self):
+        return self.page > 1
+
+    @property
+    def has_next(self):
+        return self.page < self.num_pages
+
+
+def highlight(text, start=_START, stop=_STOP):
+    """Escape a backend's snippet, then turn its own marks (and only those) into <mark>."""
+    return mark_safe(  # noqa: S308 — everything but our two marks is escaped first
+        escape(text).replace(start, "<mark>").replace(stop, "</mark>")
+    )
+
+
+def _best_snippet(pair):
+    """The body excerpt if it shows a match, else the standfirst excerpt if that does."""
+    body, meta = pair or ("", "")
+    for text in (body, meta):
+        if _START in text:
+            return highlight(text)
+    return highlight(body or meta)
+
+
+def search(query, *, topic=None, year=None, page=1, per_page=10):
+    """Published posts matching `query`, best first, with facets and a spelling suggestion.
+
+    `topic` is a Topic (or None) and `year` an int (or None); both narrow the results and
+    the facet counts. Never raises for any query text.
+    """
+    from posts.search.indexing import index_due_posts
+
+    index_due_posts()
+    parsed = parse(query or "")
+    page = min(max(1, int(page)), MAX_PAGE)
+    results = SearchResults(query=query or "", parsed=parsed, page=page, per_page=per_page)
+    if not parsed:
+        return results
+    engine = backend()
+    with engine.session():
+        _run(engine, results, topic, year)
+    return results
+
+
+def _run(engine, results, topic, year):
+    from posts.models import Post, Topic
+
+    parsed, page, per_page, query = results.parsed, results.page, results.per_page, results.query
+    topic_id = topic.pk if topic is not None else None
+    filters = {"topic_id": topic_id, "year": year}
+    results.total = engine.total(parsed, **filters)
+    if results.total > WINDOW:
+        filters["min_id"] = engine.window_start(parsed, size=WINDOW, **filters)
+        results.ranked_total = WINDOW
+    if results.total:
+        year_counts, topic_counts = engine.counts(parsed, **filters)
+        ranked = engine.ranked_ids(parsed, offset=(page - 1) * per_page, limit=per_page, **filters)
+        ids = [pk for pk, _ in ranked]
+        snippets = engine.snippets(parsed, ids, _START, _STOP)
+        posts = Post.objects.published().with_card_data().in_bulk(ids)
+        results.hits = [
+            Hit(post=posts[pk], rank=score, snippet=_best_snippet(snippets.get(pk)))
+            for pk, score in ranked
+            if pk in posts
+        ]
+        topics = Topic.objects.in_bulk(topic_counts)
+        results.topic_facets = sorted(
+            (
+                Facet(topics[pk], n, selected=pk == topic_id)
+                for pk, n in topic_counts.items()
+                if pk in topics
+            ),
+            key=lambda f: (-f.count, f.value.name),
+        )
+        results.year_facets = [
+            Facet(y, n, selected=y == year) for y, n in sorted(year_counts.items(), reverse=True)
+        ]
+    if results.total < SUGGEST_BELOW:
+        results.suggestion = suggest(
+            query, parsed, engine, better_than=results.total, topic_id=topic_id, year=year
+        )
+
+
+def search_ids(query, limit=1000):
+    """Ids of the published posts matching `query`, best first (for the admin)."""
+    parsed = parse(query or "")
+    if not parsed:
+        return []
+    engine = backend()
+    with engine.session():
+        return [pk for pk, _ in engine.ranked_ids(parsed, limit=limit)]
