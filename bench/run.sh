@@ -29,4 +29,5 @@ if [[ -z "${BENCH_DATABASE_URL:-}" && ",${BENCH_BACKENDS:-sqlite,postgresql}," =
   echo "== PostgreSQL 15 for the benchmark on port $PG_PORT"
 fi
 
-exec .venv/bin/python bench/search_benchmark.py
+# Not `exec`: the EXIT trap must still stop the server afterwards.
+.venv/bin/python bench/search_benchmark.py

@@ -26,10 +26,10 @@ BACKENDS = {"sqlite": "posts.search.sqlite", "postgresql": "posts.search.postgre
 # A query finding fewer posts than this gets a "did you mean" if one is known.
 SUGGEST_BELOW = 3
 MAX_PAGE = 1000
-# A query matching more posts than this (a common word) ranks and counts facets over
-# the newest WINDOW matches only: ranking and faceting every match costs time in
-# proportion to the corpus, and a reader never pages through thousands of results.
-# The total stays exact.
+# A query matching more posts than this (a common word) is reported as "more than
+# WINDOW" and ranks and counts facets over the newest WINDOW matches only: counting,
+# ranking and faceting every match costs time in proportion to the corpus, and no
+# reader pages through thousands of results.
 WINDOW = 1000
 _START, _STOP = "\ue000", "\ue001"
 
@@ -67,6 +67,7 @@ class SearchResults:
     # Set when the query matched more than WINDOW posts: only the newest WINDOW were
     # ranked and faceted, and only they can be paged through.
     ranked_total: int | None = None
+    more: bool = False  # True when more than `total` posts matched (see WINDOW)
 
     @property
     def num_pages(self):
@@ -129,10 +130,14 @@ def _run(engine, results, topic, year):
     parsed, page, per_page, query = results.parsed, results.page, results.per_page, results.query
     topic_id = topic.pk if topic is not None else None
     filters = {"topic_id": topic_id, "year": year}
-    results.total = engine.total(parsed, **filters)
-    if results.total > WINDOW:
-        filters["min_id"] = engine.window_start(parsed, size=WINDOW, **filters)
-        results.ranked_total = WINDOW
+    # Counting stops after WINDOW + 1: past that, "more than 1,000" is all a reader needs,
+    # and an exact count of a common word would cost time in proportion to the corpus.
+    newest = engine.newest_ids(parsed, limit=WINDOW + 1, **filters)
+    results.total = len(newest)
+    if len(newest) > WINDOW:
+        results.total = results.ranked_total = WINDOW
+        results.more = True
+        filters["min_id"] = newest[WINDOW - 1]
     if results.total:
         year_counts, topic_counts = engine.counts(parsed, **filters)
         ranked = engine.ranked_ids(parsed, offset=(page - 1) * per_page, limit=per_page, **filters)

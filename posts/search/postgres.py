@@ -140,21 +140,23 @@ def total(parsed, *, topic_id=None, year=None):
         return cursor.fetchone()[0]
 
 
-def window_start(parsed, *, size, topic_id=None, year=None):
-    """The smallest id among the newest `size` matches."""
+def newest_ids(parsed, *, limit, topic_id=None, year=None):
+    """Ids of the newest `limit` matches, newest first.
+
+    OFFSET 0 fences the match off so it runs on the GIN bitmap (no vector is read, only
+    ids are sorted) rather than walking the primary key and testing each row's vector.
+    """
     tsquery, params = compile_query(parsed)
     where, filter_params = _filters(topic_id, year)
-    # OFFSET 0 fences the match off, so it runs on the GIN index and only ids are sorted.
     sql = f"""
         SELECT m.post_id FROM (
             SELECT d.post_id FROM posts_searchdocument d
             WHERE d.vector @@ ({tsquery}){where} OFFSET 0
-        ) m ORDER BY m.post_id DESC LIMIT 1 OFFSET %s
+        ) m ORDER BY m.post_id DESC LIMIT %s
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *filter_params, size - 1])
-        row = cursor.fetchone()
-        return row[0] if row else None
+        cursor.execute(sql, [*params, *filter_params, limit])
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def snippets(parsed, post_ids, start, stop):

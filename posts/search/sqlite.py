@@ -98,18 +98,18 @@ def total(parsed, *, topic_id=None, year=None):
         return cursor.fetchone()[0]
 
 
-def window_start(parsed, *, size, topic_id=None, year=None):
-    """The smallest id among the newest `size` matches: FTS5 walks its doclist backwards."""
+def newest_ids(parsed, *, limit, topic_id=None, year=None):
+    """Ids of the newest `limit` matches, newest first: FTS5 walks its doclist backwards
+    and stops there, so the cost is bounded by `limit`, not by how common the words are."""
     where, params = _filters(topic_id, year)
     sql = f"""
         SELECT f.rowid FROM posts_search_fts f
         CROSS JOIN posts_searchdocument d ON d.post_id = f.rowid
-        WHERE posts_search_fts MATCH %s{where} ORDER BY f.rowid DESC LIMIT 1 OFFSET %s
+        WHERE posts_search_fts MATCH %s{where} ORDER BY f.rowid DESC LIMIT %s
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [compile_query(parsed), *params, size - 1])
-        row = cursor.fetchone()
-        return row[0] if row else None
+        cursor.execute(sql, [compile_query(parsed), *params, limit])
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def snippets(parsed, post_ids, start, stop):

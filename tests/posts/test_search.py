@@ -499,3 +499,15 @@ def test_admin_search_uses_the_engine_and_still_finds_drafts(staff_client, demo)
     # Stemming, as on the public site.
     response = staff_client.get(url, {"q": "supervising"})
     assert "Clinical Supervision and how it can support" in response.text
+
+
+def test_a_very_common_word_ranks_the_newest_window(client, monkeypatch):
+    monkeypatch.setattr("posts.search.WINDOW", 3)
+    posts = [make_post(f"Common ground {i}") for i in range(5)]
+    results = search("common ground")
+    assert results.more and results.total == 3 and results.num_pages == 1
+    # The newest three matches (by id) are the ones ranked and counted.
+    assert {h.post for h in results.hits} == set(posts[2:])
+    assert sum(f.count for f in results.year_facets) == 3
+    response = client.get(reverse("posts:search"), {"q": "common ground"})
+    assert "More than 3 posts found" in response.text
