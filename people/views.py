@@ -108,7 +108,7 @@ def _subscriber_for(request, purpose, token):
     """(subscriber, None), or (None, the friendly error response).
 
     A link that was never ours (tampered, mistyped) is a bad request: 400.
-    A genuine link that has expired, or whose subscriber is gone, is 410 Gone:
+    A genuine link that has expired, or whose subscriber is gone or has left, is 410 Gone:
     it worked once and will not again, so a fresh email is the way on.
     """
     try:
@@ -118,7 +118,8 @@ def _subscriber_for(request, purpose, token):
     except tokens.TokenInvalid:
         return None, _link_problem(request, "invalid", status=400)
     subscriber = Subscriber.objects.filter(pk=pk).first()
-    if subscriber is None:
+    # Someone who has left must sign up afresh; an old link cannot bring them back.
+    if subscriber is None or subscriber.status == Subscriber.Status.UNSUBSCRIBED:
         return None, _link_problem(request, "gone", status=410)
     return subscriber, None
 
@@ -129,8 +130,6 @@ def confirm(request, token):
     subscriber, problem = _subscriber_for(request, tokens.CONFIRM, token)
     if problem:
         return problem
-    if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
-        return _link_problem(request, "gone", status=410)
     if request.method == "POST":
         services.confirm(subscriber)
         return render(request, "people/newsletter_confirmed.html", {"subscriber": subscriber})
@@ -184,8 +183,6 @@ def manage(request, token):
     subscriber, problem = _subscriber_for(request, tokens.MANAGE, token)
     if problem:
         return problem
-    if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
-        return _link_problem(request, "gone", status=410)
     saved = False
     status = 200
     if request.method == "POST":
