@@ -150,7 +150,8 @@ def words_from(pool, rng, n):
 # ------------------------------------------------------------------------ the child process
 
 
-def child(n, label):
+def setup_django():
+    """Django with production settings, except that static files are served unhashed."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "flse_hub.settings")
     sys.path.insert(0, str(ROOT))
     import warnings
@@ -169,25 +170,19 @@ def child(n, label):
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         }
     ).enable()
-    import logging
 
+
+def build_corpus(n, log):
+    """Migrate the (empty) database and fill it with n posts; return the seconds taken."""
     from django.core.management import call_command
-    from django.db import connection, transaction
-    from django.test import Client
+    from django.db import transaction
     from django.utils.text import slugify
 
     from people.models import Person
     from posts.models import Credit, Post, TaggedPost, Topic
-    from posts.search import backend, parse, search
-    from posts.search.indexing import rebuild_index
 
-    logging.basicConfig(level=logging.WARNING, format=f"[{label} N={n}] %(message)s")
-    logging.getLogger("posts.search").setLevel(logging.INFO)
-    log = lambda *a: print(f"[{label} N={n}]", *a, file=sys.stderr, flush=True)  # noqa: E731
     call_command("migrate", verbosity=0)
     rng = random.Random(SEED)
-    timings = {}
-
     started = time.perf_counter()
     pool = build_word_pool(rng)
     _, content = _demo_words()
@@ -243,15 +238,31 @@ def child(n, label):
             Credit.objects.bulk_create(credits)
             TaggedPost.objects.bulk_create(taggings)
             log(f"loaded {min(n, first + batch)} posts")
-    timings["corpus_seconds"] = round(time.perf_counter() - started, 1)
+    return round(time.perf_counter() - started, 1)
+
+
+def index_corpus(log):
+    """Build the search index from scratch; return (posts indexed, seconds taken)."""
+    from django.db import connection
+
+    from posts.search.indexing import rebuild_index
 
     started = time.perf_counter()
     indexed = rebuild_index()
-    timings["index_seconds"] = round(time.perf_counter() - started, 1)
-    log(f"indexed {indexed} posts in {timings['index_seconds']} s")
+    seconds = round(time.perf_counter() - started, 1)
+    log(f"indexed {indexed} posts in {seconds} s")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+    return indexed, seconds
+
+
+def measure(indexed, log):
+    """Time every query through search() and through the page; return the figures."""
+    from django.test import Client
+
+    from posts.models import Topic
+    from posts.search import backend, parse, search
 
     topic_by_slug = {t.slug: t for t in Topic.objects.all()}
     engine = backend()
@@ -296,10 +307,6 @@ def child(n, label):
         return round(statistics.quantiles(samples, n=100, method="inclusive")[p - 1], 1)
 
     summary = {
-        "backend": label,
-        "n": n,
-        "indexed": indexed,
-        **timings,
         "queries": len(QUERIES),
         "samples_per_query": repeat,
         "search_ms": {"median": pct(fn_times, 50), "p95": pct(fn_times, 95)},
@@ -311,6 +318,26 @@ def child(n, label):
         f"search median {summary['search_ms']['median']} ms p95 {summary['search_ms']['p95']} ms; "
         f"page median {summary['page_ms']['median']} ms p95 {summary['page_ms']['p95']} ms"
     )
+    return summary
+
+
+def child(n, label):
+    import logging
+
+    setup_django()
+    logging.basicConfig(level=logging.WARNING, format=f"[{label} N={n}] %(message)s")
+    logging.getLogger("posts.search").setLevel(logging.INFO)
+    log = lambda *a: print(f"[{label} N={n}]", *a, file=sys.stderr, flush=True)  # noqa: E731
+    corpus_seconds = build_corpus(n, log)
+    indexed, index_seconds = index_corpus(log)
+    summary = {
+        "backend": label,
+        "n": n,
+        "indexed": indexed,
+        "corpus_seconds": corpus_seconds,
+        "index_seconds": index_seconds,
+        **measure(indexed, log),
+    }
     print("RESULT " + json.dumps(summary), flush=True)
 
 

@@ -10,13 +10,16 @@ a final `published()` guard.
 """
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib import import_module
 
 from django.db import connection
+from django.db.models import Count
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from posts.search.keys import post_id_of, year_of
 from posts.search.query import ParsedQuery, parse
 from posts.search.spelling import suggest
 
@@ -125,22 +128,32 @@ def search(query, *, topic=None, year=None, page=1, per_page=10):
 
 
 def _run(engine, results, topic, year):
-    from posts.models import Post, Topic
+    from posts.models import Post, TaggedPost, Topic
 
     parsed, page, per_page, query = results.parsed, results.page, results.per_page, results.query
     topic_id = topic.pk if topic is not None else None
     filters = {"topic_id": topic_id, "year": year}
     # Counting stops after WINDOW + 1: past that, "more than 1,000" is all a reader needs,
     # and an exact count of a common word would cost time in proportion to the corpus.
-    newest = engine.newest_ids(parsed, limit=WINDOW + 1, **filters)
-    results.total = len(newest)
-    if len(newest) > WINDOW:
-        results.total = results.ranked_total = WINDOW
+    keys = engine.newest_keys(parsed, limit=WINDOW + 1, **filters)
+    if len(keys) > WINDOW:
+        keys = keys[:WINDOW]
+        results.ranked_total = WINDOW
         results.more = True
-        filters["min_id"] = newest[WINDOW - 1]
-    if results.total:
-        year_counts, topic_counts = engine.counts(parsed, **filters)
-        ranked = engine.ranked_ids(parsed, offset=(page - 1) * per_page, limit=per_page, **filters)
+    results.total = len(keys)
+    if keys:
+        # A key holds its post's id and publication time: the facets need no text search.
+        post_ids = [post_id_of(k) for k in keys]
+        year_counts = Counter(year_of(k) for k in keys)
+        topic_counts = dict(
+            TaggedPost.objects.filter(content_object_id__in=post_ids)
+            .values_list("tag_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        ranked = engine.ranked_ids(
+            parsed, keys, offset=(page - 1) * per_page, limit=per_page, **filters
+        )
         ids = [pk for pk, _ in ranked]
         snippets = engine.snippets(parsed, ids, _START, _STOP)
         posts = Post.objects.published().with_card_data().in_bulk(ids)
@@ -174,4 +187,5 @@ def search_ids(query, limit=1000):
         return []
     engine = backend()
     with engine.session():
-        return [pk for pk, _ in engine.ranked_ids(parsed, limit=limit)]
+        keys = engine.newest_keys(parsed, limit=limit)
+        return [pk for pk, _ in engine.ranked_ids(parsed, keys, limit=limit)]

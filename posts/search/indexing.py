@@ -21,6 +21,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from posts.models import Credit, Post, TaggedPost
+from posts.search.keys import sort_key
 from posts.search.models import SearchDocument, SearchPending, SearchTerm
 from posts.search.query import MAX_WORD_LENGTH, fold
 
@@ -58,6 +59,7 @@ def document_fields(post, credits, topic_names):
         "body": plain_text(post.body),
         "published_at": post.published_at,
         "year": timezone.localtime(post.published_at).year,
+        "sort_key": sort_key(post.published_at, post.pk),
     }
 
 
@@ -228,6 +230,7 @@ def rebuild_index(batch_size=1000, progress=None, workers=None):
                             body=body,
                             published_at=when,
                             year=timezone.localtime(when).year,
+                            sort_key=sort_key(when, pk),
                         )
                         for pk, title, meta, body, when in documents
                     ),
@@ -248,11 +251,11 @@ def rebuild_index(batch_size=1000, progress=None, workers=None):
     return len(ids)
 
 
-# The insert trigger of migration 0002, recreated after a bulk load (keep in step).
+# The insert trigger of migration 0004, recreated after a bulk load (keep in step).
 _SQLITE_INSERT_TRIGGER = """
     CREATE TRIGGER posts_search_fts_ai AFTER INSERT ON posts_searchdocument BEGIN
         INSERT INTO posts_search_fts(rowid, title, meta, body)
-        VALUES (new.post_id, new.title, new.meta, new.body);
+        VALUES (new.sort_key, new.title, new.meta, new.body);
     END
 """
 

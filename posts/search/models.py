@@ -23,12 +23,10 @@ class SearchDocument(models.Model):
     body = models.TextField()
     published_at = models.DateTimeField()
     year = models.PositiveSmallIntegerField()
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["year", "published_at"], name="searchdoc_year_published_idx"),
-            models.Index(fields=["published_at"], name="searchdoc_published_idx"),
-        ]
+    # sort_key(published_at, post_id): the full-text indexes address documents by this
+    # key (FTS5's rowid on SQLite), so "the newest matches" and "matches in 2021" are a
+    # walk from the start of the index or a seek to a range of it, whatever the words.
+    sort_key = models.BigIntegerField(unique=True)
 
     def __str__(self):
         return self.title

@@ -1,15 +1,20 @@
 """PostgreSQL backend: weighted tsvector with a GIN index, ts_rank, ts_headline, pg_trgm."""
 
+import math
 from contextlib import contextmanager
 
 from django.db import connection, transaction
 
+from posts.search.keys import post_id_of, year_key_range
 from posts.search.query import ParsedQuery, Term
 
 # ts_rank weights for {D, C, B, A}: body, (unused), standfirst/topics/authors, title.
 WEIGHTS = "{0.05, 0.1, 0.4, 1.0}"
 # How many of the best title-and-meta matches get the full (body-inclusive) ts_rank.
 RERANK = 60
+# Above this share of matching posts, newest_keys walks the newest posts instead of
+# asking the GIN index for every match (see newest_keys).
+WALK_SHARE = 0.4
 HEADLINE_OPTIONS = (
     "StartSel=\ue000, StopSel=\ue001, MaxFragments=2, MaxWords=24, MinWords=10, "
     'FragmentDelimiter=" … "'
@@ -31,34 +36,37 @@ def session():
         yield
 
 
-def _term(term: Term, params):
+def _term(term: Term, params, *, loose=False):
     params.append(term.text)
-    if term.is_phrase:
+    if term.is_phrase and not loose:
         return "phraseto_tsquery('english', %s)"
     return "plainto_tsquery('english', %s)"
 
 
-def compile_query(parsed: ParsedQuery):
-    """SQL for a tsquery, and its parameters. Words travel as parameters, never as syntax."""
+def compile_query(parsed: ParsedQuery, *, loose=False):
+    """SQL for a tsquery, and its parameters. Words travel as parameters, never as syntax.
+
+    A `loose` query asks for a phrase's words anywhere in the document: the GIN index
+    answers it exactly, with no need to read any document's positions.
+    """
     params = []
     expr = " && ".join(
-        "(" + " || ".join(_term(t, params) for t in group) + ")" for group in parsed.groups
+        "(" + " || ".join(_term(t, params, loose=loose) for t in group) + ")"
+        for group in parsed.groups
     )
     if parsed.excluded:
         expr = f"({expr}) && !!(" + " || ".join(_term(t, params) for t in parsed.excluded) + ")"
     return expr, params
 
 
-def _filters(topic_id, year, min_id=None):
-    # "+ 0" keeps these conditions off the b-tree indexes: a b-tree path would then test
-    # `vector @@ query` row by row, decompressing each vector, instead of using the GIN.
+def _filters(topic_id, year):
+    # "+ 0" keeps the key range off the b-tree index: on the GIN path the match must come
+    # from the GIN bitmap, not from testing `vector @@ query` row by row along a b-tree.
     sql, params = "", []
-    if min_id is not None:
-        sql += " AND d.post_id + 0 >= %s"
-        params.append(min_id)
     if year is not None:
-        sql += " AND d.year + 0 = %s"
-        params.append(year)
+        low, high = year_key_range(year)
+        sql += " AND d.sort_key + 0 > %s AND d.sort_key + 0 <= %s"
+        params += [low, high]
     if topic_id is not None:
         sql += (
             " AND d.post_id IN (SELECT content_object_id FROM posts_taggedpost WHERE tag_id = %s)"
@@ -67,96 +75,160 @@ def _filters(topic_id, year, min_id=None):
     return sql, params
 
 
-def counts(parsed, *, topic_id=None, year=None, min_id=None):
-    """(year counts, topic counts) of the matches; their year counts sum to the total."""
-    tsquery, params = compile_query(parsed)
-    where, filter_params = _filters(topic_id, year, min_id)
-    # Only fixed SQL fragments are interpolated; every value is a parameter.
-    sql = f"""
-        WITH m AS MATERIALIZED (
-            SELECT d.post_id, d.year FROM posts_searchdocument d
-            WHERE d.vector @@ ({tsquery}){where}
-        )
-        SELECT 0, year, count(*) FROM m GROUP BY year
-        UNION ALL
-        SELECT 1, tp.tag_id, count(*) FROM m
-        JOIN posts_taggedpost tp ON tp.content_object_id = m.post_id GROUP BY tp.tag_id
-    """  # noqa: S608
-    years, topics = {}, {}
+def _share(parsed, topic_id, year):
+    """(a rough share of the published posts that match, how many posts are indexed).
+
+    The share comes from the vocabulary's document counts (whole words, so stems make
+    it an underestimate), the topic and the year."""
+    wanted = sorted({w for group in parsed.groups for term in group for w in term.words})
+    low, high = year_key_range(year) if year is not None else (None, None)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *filter_params])
-        for kind, key, n in cursor.fetchall():
-            (topics if kind else years)[key] = n
-    return years, topics
+        # One round trip. The planner's row count stands in for count(*) once the table
+        # is big enough for counting to cost.
+        cursor.execute(
+            """
+            SELECT
+                CASE WHEN c.reltuples >= 10000 THEN c.reltuples::bigint
+                    ELSE (SELECT count(*) FROM posts_searchdocument) END,
+                (SELECT count(*) FROM posts_taggedpost WHERE tag_id = %s),
+                (SELECT count(*) FROM posts_searchdocument
+                    WHERE %s::bigint IS NOT NULL AND sort_key > %s AND sort_key <= %s),
+                (SELECT coalesce(json_object_agg(term, documents), '{}')
+                    FROM posts_searchterm WHERE term = ANY(%s))
+            FROM pg_class c WHERE c.oid = 'posts_searchdocument'::regclass
+            """,
+            [topic_id, low, low, high, wanted],
+        )
+        posts, tagged, in_year, documents = cursor.fetchone()
+    if not posts:
+        return 0.0, 0
+    share = 1.0
+    for group in parsed.groups:
+        share *= min(
+            1.0,
+            sum(min(documents.get(w, 0) for w in term.words) / posts for term in group),
+        )
+    if topic_id is not None:
+        share *= tagged / posts
+    if year is not None:
+        share *= in_year / posts
+    return share, posts
 
 
-def ranked_ids(parsed, *, topic_id=None, year=None, min_id=None, offset=0, limit=10):
-    """[(post_id, score)] best first. Recency breaks ties.
+def newest_keys(parsed, *, limit, topic_id=None, year=None):
+    """Sort keys of the newest `limit` matches, newest first.
 
-    ts_rank must read each document's whole vector (TOASTed, several KB), so it runs on
-    the RERANK best matches by title-and-meta rank (head_vector: small, stored inline)
-    only; results past that follow the head rank, then recency.
+    Two ways, chosen by how common the match looks (`_share`): when most posts match,
+    walking the sort-key index from the newest post and testing each vector stops after
+    about `limit / share` posts; otherwise the GIN index finds every match and only their
+    keys are sorted. A walk that finds too few within its budget hands over to the GIN.
     """
     tsquery, params = compile_query(parsed)
-    where, filter_params = _filters(topic_id, year, min_id)
-    # Only fixed SQL fragments are interpolated; every value is a parameter.
-    stage1 = f"""
-        SELECT d.post_id, d.published_at, ts_rank(%s::float4[], d.head_vector, q.q) AS head
-        FROM posts_searchdocument d, (SELECT {tsquery} AS q) q
-        WHERE d.vector @@ q.q{where}
-        ORDER BY head DESC, d.published_at DESC, d.post_id DESC
-    """  # noqa: S608
-    stage1_params = [WEIGHTS, *params, *filter_params]
-    rows = []
-    with connection.cursor() as cursor:
-        if offset < RERANK:
-            sql = f"""
-                WITH top AS MATERIALIZED ({stage1} LIMIT %s)
-                SELECT top.post_id, ts_rank(%s::float4[], d.vector, q.q) + top.head AS score
-                FROM top JOIN posts_searchdocument d ON d.post_id = top.post_id,
-                    (SELECT {tsquery} AS q) q
-                ORDER BY score DESC, top.published_at DESC, top.post_id DESC
-                LIMIT %s OFFSET %s
-            """  # noqa: S608
-            cursor.execute(sql, [*stage1_params, RERANK, WEIGHTS, *params, limit, offset])
-            rows = cursor.fetchall()
-        if offset + limit > RERANK:
-            start = max(offset, RERANK)
+    where, filter_params = _filters(topic_id, year)
+    keys = []
+    share, posts = _share(parsed, topic_id, year)
+    if share >= WALK_SHARE:
+        budget = math.ceil(limit / (WALK_SHARE / 2))
+        range_sql, range_params = "", []
+        if year is not None:
+            range_sql = " AND d.sort_key > %s AND d.sort_key <= %s"
+            range_params = list(year_key_range(year))
+        # ts_match_vq() is `@@` as a function: the planner cannot take it to the GIN.
+        walk = f"""
+            SELECT d.sort_key, d.vector FROM posts_searchdocument d
+            WHERE true{range_sql}{where} ORDER BY d.sort_key LIMIT %s
+        """  # noqa: S608
+        walk_params = [*range_params, *filter_params, budget]
+        # Only fixed SQL fragments are interpolated; every value is a parameter.
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"{stage1} LIMIT %s OFFSET %s",
-                [*stage1_params, offset + limit - start, start],
+                f"SELECT w.sort_key FROM ({walk}) w WHERE ts_match_vq(w.vector, ({tsquery}))"  # noqa: S608
+                " LIMIT %s",
+                [*walk_params, *params, limit],
             )
-            rows += [(pk, head) for pk, _, head in cursor.fetchall()]
-    return rows[:limit]
+            keys = [key for (key,) in cursor.fetchall()]
+            if len(keys) == limit or posts < budget * 0.9:
+                return keys  # enough, or the walk could test every post
+            cursor.execute(f"SELECT max(w.sort_key), count(*) FROM ({walk}) w", walk_params)  # noqa: S608
+            last_walked, walked = cursor.fetchone()
+        if walked < budget:
+            return keys  # every candidate was tested
+        where += " AND d.sort_key + 0 > %s"
+        filter_params.append(last_walked)
+    loose, loose_params = compile_query(parsed, loose=True)
+    if loose == tsquery:
+        # Words only: the GIN answer is exact and no document needs to be read.
+        sql = f"""
+            SELECT m.sort_key FROM (
+                SELECT d.sort_key FROM posts_searchdocument d
+                WHERE d.vector @@ ({tsquery}){where} OFFSET 0
+            ) m ORDER BY m.sort_key LIMIT %s
+        """  # noqa: S608
+        sql_params = [*params, *filter_params, limit - len(keys)]
+    else:
+        # Phrases: the GIN finds the posts with all the words, newest first; each is read
+        # to check the phrase until enough are found.
+        sql = f"""
+            SELECT c.sort_key FROM (
+                SELECT d.sort_key, d.post_id FROM posts_searchdocument d
+                WHERE d.vector @@ ({loose}){where} ORDER BY d.sort_key OFFSET 0
+            ) c
+            WHERE (
+                SELECT ts_match_vq(v.vector, ({tsquery}))
+                FROM posts_searchdocument v WHERE v.post_id = c.post_id
+            )
+            LIMIT %s
+        """  # noqa: S608
+        sql_params = [*loose_params, *filter_params, *params, limit - len(keys)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sql_params)
+        return keys + [key for (key,) in cursor.fetchall()]
+
+
+def ranked_ids(parsed, keys, *, topic_id=None, year=None, offset=0, limit=10):
+    """[(post_id, score)] of the posts with these sort keys (newest_keys' answer), best first.
+
+    ts_rank must read a document's whole vector (TOASTed, several KB), so only the RERANK
+    best by title-and-meta rank (head_vector: small) get it; the rest follow their head
+    rank. Recency breaks ties. `topic_id` and `year` were applied by newest_keys.
+    """
+    if not keys:
+        return []
+    tsquery, params = compile_query(parsed)
+    # Only fixed SQL fragments are interpolated; every value is a parameter.
+    sql = f"""
+        WITH q AS MATERIALIZED (SELECT {tsquery} AS q),
+        head AS MATERIALIZED (
+            SELECT d.post_id, d.sort_key, ts_rank(%s::float4[], d.head_vector, q.q) AS rank
+            FROM posts_searchdocument d, q WHERE d.post_id = ANY(%s)
+        ),
+        top AS MATERIALIZED (SELECT * FROM head ORDER BY rank DESC, sort_key LIMIT %s)
+        SELECT post_id, score FROM (
+            SELECT top.post_id, top.sort_key, 0 AS tier,
+                top.rank + ts_rank(%s::float4[], d.vector, q.q) AS score
+            FROM top JOIN posts_searchdocument d ON d.post_id = top.post_id, q
+            UNION ALL
+            SELECT post_id, sort_key, 1, rank FROM head
+            WHERE post_id NOT IN (SELECT post_id FROM top)
+        ) ranked
+        ORDER BY tier, score DESC, sort_key LIMIT %s OFFSET %s
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [*params, WEIGHTS, [post_id_of(k) for k in keys], RERANK, WEIGHTS, limit, offset],
+        )
+        return cursor.fetchall()
 
 
 def total(parsed, *, topic_id=None, year=None):
-    """How many posts match."""
+    """How many posts match (exactly: the benchmark's check of how common a word is)."""
     tsquery, params = compile_query(parsed)
     where, filter_params = _filters(topic_id, year)
     sql = f"SELECT count(*) FROM posts_searchdocument d WHERE d.vector @@ ({tsquery}){where}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *filter_params])
         return cursor.fetchone()[0]
-
-
-def newest_ids(parsed, *, limit, topic_id=None, year=None):
-    """Ids of the newest `limit` matches, newest first.
-
-    OFFSET 0 fences the match off so it runs on the GIN bitmap (no vector is read, only
-    ids are sorted) rather than walking the primary key and testing each row's vector.
-    """
-    tsquery, params = compile_query(parsed)
-    where, filter_params = _filters(topic_id, year)
-    sql = f"""
-        SELECT m.post_id FROM (
-            SELECT d.post_id FROM posts_searchdocument d
-            WHERE d.vector @@ ({tsquery}){where} OFFSET 0
-        ) m ORDER BY m.post_id DESC LIMIT %s
-    """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *filter_params, limit])
-        return [pk for (pk,) in cursor.fetchall()]
 
 
 def snippets(parsed, post_ids, start, stop):

@@ -84,5 +84,5 @@ def suggest(query, parsed, engine, *, better_than=0, topic_id=None, year=None):
     corrected = parse(text)
     if not corrected:
         return ""
-    found = engine.newest_ids(corrected, limit=better_than + 1, topic_id=topic_id, year=year)
+    found = engine.newest_keys(corrected, limit=better_than + 1, topic_id=topic_id, year=year)
     return text if len(found) > better_than else ""

@@ -4,6 +4,7 @@ from contextlib import nullcontext
 
 from django.db import connection
 
+from posts.search.keys import KEY_SCALE, post_id_of, year_key_range
 from posts.search.query import ParsedQuery, Term
 
 # bm25 weights of the FTS5 columns (title, meta, body). A word in the title counts
@@ -30,86 +31,71 @@ def session():
     return nullcontext()
 
 
-# CROSS JOIN keeps FTS5 as the outer loop (SQLite never reorders it): driving from a
-# filter instead makes FTS5 re-run the MATCH once per candidate row.
-def _filters(topic_id, year, min_id=None):
+def _filters(topic_id, year):
+    """SQL narrowing FTS5 rows (as `f`) to a topic and a year; a year is a range of keys."""
     sql, params = "", []
-    if min_id is not None:
-        sql += " AND f.rowid >= %s"
-        params.append(min_id)
     if year is not None:
-        sql += " AND d.year = %s"
-        params.append(year)
+        low, high = year_key_range(year)
+        sql += " AND f.rowid > %s AND f.rowid <= %s"
+        params += [low, high]
     if topic_id is not None:
+        # The post id is part of the key; as an expression it is tested per row instead
+        # of being handed to FTS5 as a list of rowids to look up one MATCH at a time.
         sql += (
-            " AND d.post_id IN (SELECT content_object_id FROM posts_taggedpost WHERE tag_id = %s)"
+            f" AND (-f.rowid) % {KEY_SCALE} IN"  # noqa: S608 — a constant
+            " (SELECT content_object_id FROM posts_taggedpost WHERE tag_id = %s)"
         )
         params.append(topic_id)
     return sql, params
 
 
-def counts(parsed, *, topic_id=None, year=None, min_id=None):
-    """(year counts, topic counts) of the matches; their year counts sum to the total."""
-    where, params = _filters(topic_id, year, min_id)
-    # Only fixed SQL fragments are interpolated; every value is a parameter.
-    sql = f"""
-        WITH m AS MATERIALIZED (
-            SELECT d.post_id, d.year FROM posts_search_fts f
-            CROSS JOIN posts_searchdocument d ON d.post_id = f.rowid
-            WHERE posts_search_fts MATCH %s{where}
-        )
-        SELECT 0, year, count(*) FROM m GROUP BY year
-        UNION ALL
-        SELECT 1, tp.tag_id, count(*) FROM m
-        JOIN posts_taggedpost tp ON tp.content_object_id = m.post_id GROUP BY tp.tag_id
-    """  # noqa: S608
-    years, topics = {}, {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [compile_query(parsed), *params])
-        for kind, key, n in cursor.fetchall():
-            (topics if kind else years)[key] = n
-    return years, topics
+def newest_keys(parsed, *, limit, topic_id=None, year=None):
+    """Sort keys of the newest `limit` matches, newest first.
 
-
-def ranked_ids(parsed, *, topic_id=None, year=None, min_id=None, offset=0, limit=10):
-    """[(post_id, score)] best first; a higher score is better. Recency breaks ties."""
-    where, params = _filters(topic_id, year, min_id)
-    # Only fixed SQL fragments are interpolated; every value is a parameter.
-    sql = f"""
-        SELECT f.rowid, bm25(posts_search_fts, %s, %s, %s) AS score
-        FROM posts_search_fts f CROSS JOIN posts_searchdocument d ON d.post_id = f.rowid
-        WHERE posts_search_fts MATCH %s{where}
-        ORDER BY score, d.published_at DESC, f.rowid DESC
-        LIMIT %s OFFSET %s
-    """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*WEIGHTS, compile_query(parsed), *params, limit, offset])
-        # bm25() is negative, lower is better: flip it so every backend's rank grows.
-        return [(pk, -score) for pk, score in cursor.fetchall()]
-
-
-def total(parsed, *, topic_id=None, year=None):
-    """How many posts match."""
+    The FTS5 rowid is the sort key, so this walks the doclists from their start and
+    stops after `limit` matches: the cost follows `limit`, not how common the words are.
+    """
     where, params = _filters(topic_id, year)
-    join = " CROSS JOIN posts_searchdocument d ON d.post_id = f.rowid" if where else ""
-    sql = f"SELECT count(*) FROM posts_search_fts f{join} WHERE posts_search_fts MATCH %s{where}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [compile_query(parsed), *params])
-        return cursor.fetchone()[0]
-
-
-def newest_ids(parsed, *, limit, topic_id=None, year=None):
-    """Ids of the newest `limit` matches, newest first: FTS5 walks its doclist backwards
-    and stops there, so the cost is bounded by `limit`, not by how common the words are."""
-    where, params = _filters(topic_id, year)
+    # Only fixed SQL fragments are interpolated; every value is a parameter.
     sql = f"""
         SELECT f.rowid FROM posts_search_fts f
-        CROSS JOIN posts_searchdocument d ON d.post_id = f.rowid
-        WHERE posts_search_fts MATCH %s{where} ORDER BY f.rowid DESC LIMIT %s
+        WHERE posts_search_fts MATCH %s{where} ORDER BY f.rowid LIMIT %s
     """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [compile_query(parsed), *params, limit])
-        return [pk for (pk,) in cursor.fetchall()]
+        return [key for (key,) in cursor.fetchall()]
+
+
+def ranked_ids(parsed, keys, *, topic_id=None, year=None, offset=0, limit=10):
+    """[(post_id, score)] of the matches among `keys` (newest_keys' answer), best first.
+
+    A higher score is better; recency breaks ties. bm25 needs a MATCH, so the match runs
+    again, but only over the run of keys from the newest to the oldest in `keys`.
+    """
+    if not keys:
+        return []
+    where, params = _filters(topic_id, year)
+    # Only fixed SQL fragments are interpolated; every value is a parameter.
+    sql = f"""
+        SELECT f.rowid, bm25(posts_search_fts, %s, %s, %s) AS score FROM posts_search_fts f
+        WHERE posts_search_fts MATCH %s AND f.rowid >= %s AND f.rowid <= %s{where}
+        ORDER BY score, f.rowid LIMIT %s OFFSET %s
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [*WEIGHTS, compile_query(parsed), keys[0], keys[-1], *params, limit, offset]
+        )
+        # bm25() is negative, lower is better: flip it so every backend's rank grows.
+        return [(post_id_of(key), -score) for key, score in cursor.fetchall()]
+
+
+def total(parsed, *, topic_id=None, year=None):
+    """How many posts match (exactly: the benchmark's check of how common a word is)."""
+    where, params = _filters(topic_id, year)
+    sql = f"SELECT count(*) FROM posts_search_fts f WHERE posts_search_fts MATCH %s{where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [compile_query(parsed), *params])
+        return cursor.fetchone()[0]
 
 
 def snippets(parsed, post_ids, start, stop):
@@ -119,12 +105,13 @@ def snippets(parsed, post_ids, start, stop):
     marks = ", ".join(["%s"] * len(post_ids))
     # Only fixed SQL fragments are interpolated; every value is a parameter.
     sql = f"""
-        SELECT rowid, snippet(posts_search_fts, 2, %s, %s, '…', {SNIPPET_WORDS}),
+        SELECT d.post_id, snippet(posts_search_fts, 2, %s, %s, '…', {SNIPPET_WORDS}),
             snippet(posts_search_fts, 1, %s, %s, '…', {SNIPPET_WORDS})
-        FROM posts_search_fts WHERE posts_search_fts MATCH %s AND rowid IN ({marks})
+        FROM posts_searchdocument d CROSS JOIN posts_search_fts f ON f.rowid = d.sort_key
+        WHERE d.post_id IN ({marks}) AND posts_search_fts MATCH %s
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [start, stop, start, stop, compile_query(parsed), *post_ids])
+        cursor.execute(sql, [start, stop, start, stop, *post_ids, compile_query(parsed)])
         return {pk: (body, meta) for pk, body, meta in cursor.fetchall()}
 
 
