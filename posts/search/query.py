@@ -49,8 +49,9 @@ _QUOTES = str.maketrans(
         "\u2212": "-",  # minus sign
     }
 )
-# An apostrophe inside a word is dropped: Women's (curly or straight) and Womens all become
-# "womens", which both stemmers reduce to "women".
+# An apostrophe inside a word splits it, as both tokenisers split the posts' text: Women's
+# (curly or straight) is "women s", so the phrase "women's hub" matches the text, and the
+# word Women's finds what Womens does ("s" is a stopword; both stem to "women").
 _INNER_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
@@ -65,7 +66,7 @@ def fold(text, *, lower=True):
             for ch in unicodedata.normalize("NFKD", text.translate(_QUOTES))
             if not unicodedata.combining(ch)
         )
-    text = _INNER_APOSTROPHE.sub("", _CONTROL.sub(" ", text))
+    text = _INNER_APOSTROPHE.sub(" ", _CONTROL.sub(" ", text))
     return text.lower() if lower else text
 
 

@@ -44,6 +44,8 @@ READER_QUERIES = {
     "Women’s Hub": "cgl-womens-hub-a-new-treatment-pathway",
     "Women's Hub": "cgl-womens-hub-a-new-treatment-pathway",
     "Womens Hub": "cgl-womens-hub-a-new-treatment-pathway",
+    "“Women’s Hub”": "cgl-womens-hub-a-new-treatment-pathway",
+    '"women\'s hub"': "cgl-womens-hub-a-new-treatment-pathway",
     "PIE": "journeys-towards-a-psychologically-informed-environment-pie",
     "mystery shop": "journeys-towards-a-psychologically-informed-environment-pie",
     "Hastings": "cgl-womens-hub-a-new-treatment-pathway",
