@@ -168,7 +168,9 @@ class Post(models.Model):
     class Meta:
         ordering = ["-published_at", "-pk"]
         indexes = [
-            models.Index(fields=["status", "published_at"], name="post_status_published_idx")
+            models.Index(fields=["status", "published_at"], name="post_status_published_idx"),
+            # Last-Modified of every public page reads the newest edit from its end.
+            models.Index(fields=["updated_at"], name="post_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(
