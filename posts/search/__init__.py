@@ -10,16 +10,14 @@ a final `published()` guard.
 """
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 from importlib import import_module
 
 from django.db import connection
-from django.db.models import Count
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from posts.search.keys import post_id_of, year_of
+from posts.search.keys import count_years, post_id_of
 from posts.search.query import ParsedQuery, parse
 from posts.search.spelling import suggest
 
@@ -113,6 +111,7 @@ def search(query, *, topic=None, year=None, page=1, per_page=10):
     `topic` is a Topic (or None) and `year` an int (or None); both narrow the results and
     the facet counts. Never raises for any query text.
     """
+    from posts.models import Post, Topic
     from posts.search.indexing import index_due_posts
 
     index_due_posts()
@@ -122,17 +121,42 @@ def search(query, *, topic=None, year=None, page=1, per_page=10):
     if not parsed:
         return results
     engine = backend()
+    topic_id = topic.pk if topic is not None else None
     with engine.session():
-        _run(engine, results, topic, year)
+        ranked, snippets, topic_counts, year_counts = _match(engine, results, topic_id, year)
+    # Posts and topics are read outside the search's session (planned for the index).
+    if ranked:
+        posts = Post.objects.with_card_data().in_bulk([pk for pk, _ in ranked])
+        # By primary key, then the visibility rule on each post: with `published()` in the
+        # query, SQLite walks the (status, date) index past every published post instead.
+        results.hits = [
+            Hit(post=posts[pk], rank=score, snippet=_best_snippet(snippets.get(pk)))
+            for pk, score in ranked
+            if pk in posts and posts[pk].is_published
+        ]
+    topics = Topic.objects.in_bulk(topic_counts) if topic_counts else {}
+    results.topic_facets = sorted(
+        (
+            Facet(topics[pk], n, selected=pk == topic_id)
+            for pk, n in topic_counts.items()
+            if pk in topics
+        ),
+        key=lambda f: (-f.count, f.value.name),
+    )
+    results.year_facets = [
+        Facet(y, n, selected=y == year) for y, n in sorted(year_counts.items(), reverse=True)
+    ]
     return results
 
 
-def _run(engine, results, topic, year):
-    from posts.models import Post, TaggedPost, Topic
+def _match(engine, results, topic_id, year):
+    """Run the query: (ranked [(post id, score)] for the page, snippets, topic and year counts).
 
-    parsed, page, per_page, query = results.parsed, results.page, results.per_page, results.query
-    topic_id = topic.pk if topic is not None else None
+    Sets the total (and whether there were more) and the spelling suggestion on `results`.
+    """
+    parsed, page, per_page = results.parsed, results.page, results.per_page
     filters = {"topic_id": topic_id, "year": year}
+    ranked, snippets, topic_counts, year_counts = [], {}, {}, {}
     # Counting stops after WINDOW + 1: past that, "more than 1,000" is all a reader needs,
     # and an exact count of a common word would cost time in proportion to the corpus.
     keys = engine.newest_keys(parsed, limit=WINDOW + 1, **filters)
@@ -143,41 +167,17 @@ def _run(engine, results, topic, year):
     results.total = len(keys)
     if keys:
         # A key holds its post's id and publication time: the facets need no text search.
-        post_ids = [post_id_of(k) for k in keys]
-        year_counts = Counter(year_of(k) for k in keys)
-        topic_counts = dict(
-            TaggedPost.objects.filter(content_object_id__in=post_ids)
-            .values_list("tag_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
+        year_counts = count_years(keys)
+        topic_counts = engine.topic_counts([post_id_of(k) for k in keys])
         ranked = engine.ranked_ids(
             parsed, keys, offset=(page - 1) * per_page, limit=per_page, **filters
         )
-        ids = [pk for pk, _ in ranked]
-        snippets = engine.snippets(parsed, ids, _START, _STOP)
-        posts = Post.objects.published().with_card_data().in_bulk(ids)
-        results.hits = [
-            Hit(post=posts[pk], rank=score, snippet=_best_snippet(snippets.get(pk)))
-            for pk, score in ranked
-            if pk in posts
-        ]
-        topics = Topic.objects.in_bulk(topic_counts)
-        results.topic_facets = sorted(
-            (
-                Facet(topics[pk], n, selected=pk == topic_id)
-                for pk, n in topic_counts.items()
-                if pk in topics
-            ),
-            key=lambda f: (-f.count, f.value.name),
-        )
-        results.year_facets = [
-            Facet(y, n, selected=y == year) for y, n in sorted(year_counts.items(), reverse=True)
-        ]
+        snippets = engine.snippets(parsed, [pk for pk, _ in ranked], _START, _STOP)
     if results.total < SUGGEST_BELOW:
         results.suggestion = suggest(
-            query, parsed, engine, better_than=results.total, topic_id=topic_id, year=year
+            results.query, parsed, engine, better_than=results.total, topic_id=topic_id, year=year
         )
+    return ranked, snippets, topic_counts, year_counts
 
 
 def search_ids(query, limit=1000):

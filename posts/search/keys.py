@@ -7,6 +7,7 @@ straight to one year's run of keys. Ids must stay below KEY_SCALE.
 """
 
 import math
+from bisect import bisect_right
 from datetime import datetime
 
 from django.utils import timezone
@@ -37,3 +38,15 @@ def year_key_range(year):
     start = datetime(year, 1, 1, tzinfo=zone).timestamp()
     end = datetime(year + 1, 1, 1, tzinfo=zone).timestamp()
     return -math.ceil(end) * KEY_SCALE, -math.ceil(start) * KEY_SCALE
+
+
+def count_years(keys):
+    """{year: how many of `keys` were published in it}, from a few year boundaries."""
+    ordered = sorted(keys)
+    counts = {}
+    if ordered:
+        for year in range(year_of(ordered[-1]), year_of(ordered[0]) + 1):
+            low, high = year_key_range(year)
+            if n := bisect_right(ordered, high) - bisect_right(ordered, low):
+                counts[year] = n
+    return counts

@@ -170,8 +170,10 @@ def newest_keys(parsed, *, limit, topic_id=None, year=None):
         # to check the phrase until enough are found.
         sql = f"""
             SELECT c.sort_key FROM (
-                SELECT d.sort_key, d.post_id FROM posts_searchdocument d
-                WHERE d.vector @@ ({loose}){where} ORDER BY d.sort_key OFFSET 0
+                SELECT m.sort_key, m.post_id FROM (
+                    SELECT d.sort_key, d.post_id FROM posts_searchdocument d
+                    WHERE d.vector @@ ({loose}){where} OFFSET 0
+                ) m ORDER BY m.sort_key OFFSET 0
             ) c
             WHERE (
                 SELECT ts_match_vq(v.vector, ({tsquery}))
@@ -219,6 +221,17 @@ def ranked_ids(parsed, keys, *, topic_id=None, year=None, offset=0, limit=10):
             [*params, WEIGHTS, [post_id_of(k) for k in keys], RERANK, WEIGHTS, limit, offset],
         )
         return cursor.fetchall()
+
+
+def topic_counts(post_ids):
+    """{topic id: how many of these posts have it}. The ids travel as one array parameter."""
+    sql = """
+        SELECT tag_id, count(*) FROM posts_taggedpost
+        WHERE content_object_id = ANY(%s) GROUP BY tag_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(post_ids)])
+        return dict(cursor.fetchall())
 
 
 def total(parsed, *, topic_id=None, year=None):

@@ -1,5 +1,6 @@
 """SQLite FTS5 backend: bm25 with column weights, snippet(), a trigram table for spelling."""
 
+import json
 from contextlib import nullcontext
 
 from django.db import connection
@@ -87,6 +88,17 @@ def ranked_ids(parsed, keys, *, topic_id=None, year=None, offset=0, limit=10):
         )
         # bm25() is negative, lower is better: flip it so every backend's rank grows.
         return [(post_id_of(key), -score) for key, score in cursor.fetchall()]
+
+
+def topic_counts(post_ids):
+    """{topic id: how many of these posts have it}. The ids travel as one JSON parameter."""
+    sql = """
+        SELECT tag_id, count(*) FROM posts_taggedpost
+        WHERE content_object_id IN (SELECT value FROM json_each(%s)) GROUP BY tag_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json.dumps(post_ids)])
+        return dict(cursor.fetchall())
 
 
 def total(parsed, *, topic_id=None, year=None):

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import override_settings
 
-from posts.search.keys import post_id_of, sort_key, year_key_range, year_of
+from posts.search.keys import count_years, post_id_of, sort_key, year_key_range, year_of
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -51,3 +51,16 @@ def test_a_year_is_the_keys_between_its_local_new_years(zone):
         for when in outside:
             for post_id in (1, 999_999_999):
                 assert not low < sort_key(when, post_id) <= high, when
+
+
+def test_years_are_counted_from_the_keys():
+    with override_settings(TIME_ZONE="Europe/London"):
+        dates = [
+            datetime(2019, 12, 31, 23, 59, 59, tzinfo=LONDON),
+            datetime(2020, 1, 1, 0, 0, 0, tzinfo=LONDON),
+            datetime(2020, 6, 1, tzinfo=LONDON),
+            datetime(2023, 3, 1, tzinfo=LONDON),
+        ]
+        keys = [sort_key(when, i + 1) for i, when in enumerate(dates)]
+        assert count_years(keys) == {2019: 1, 2020: 2, 2023: 1}
+        assert count_years([]) == {}
