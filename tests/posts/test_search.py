@@ -286,6 +286,13 @@ def test_snippets_escape_everything_but_their_own_marks():
     assert snippet.count("<") == snippet.count("<mark>") + snippet.count("</mark>")
 
 
+def test_a_match_deep_in_a_long_body_is_still_shown_in_the_snippet():
+    filler = " ".join(["Ordinary words about housing and support."] * 150)  # ~6,000 characters
+    make_post("Long read", body=f"<p>{filler}</p><p>The zeppelin arrived late.</p>")
+    snippet = str(search("zeppelin").hits[0].snippet)
+    assert "<mark>zeppelin</mark>" in snippet
+
+
 HOSTILE = [
     "'; DROP TABLE posts_post; --",
     '" OR 1=1 --',
