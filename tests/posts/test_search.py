@@ -510,6 +510,35 @@ def test_admin_search_uses_the_engine_and_still_finds_drafts(staff_client, demo)
     assert "Clinical Supervision and how it can support" in response.text
 
 
+@pytest.mark.parametrize("window", [3, 20])
+def test_the_window_holds_the_newest_matches_when_the_newest_posts_do_not_match(
+    monkeypatch, window
+):
+    # 40 % of the posts say "zebra", all of them old: on PostgreSQL the vocabulary makes
+    # the word look common enough to walk the newest posts, the walk runs out of budget
+    # among the 18 newest (which never say it) and the GIN index must finish the job.
+    monkeypatch.setattr("posts.search.WINDOW", window)
+    now = timezone.now()
+    old = [
+        make_post(
+            f"Old {i}", body="<p>A zebra crossing.</p>", published_at=now - timedelta(days=100 - i)
+        )
+        for i in range(12)
+    ]
+    for i in range(18):
+        make_post(
+            f"New {i}", body="<p>A pelican crossing.</p>", published_at=now - timedelta(days=50 - i)
+        )
+    results = search("zebra")
+    if window == 3:
+        assert results.more and results.total == 3
+        assert [h.post for h in results.hits] == old[-1:-4:-1]
+    else:
+        assert not results.more and results.total == 12
+        assert {h.post for h in results.hits[:10]} <= set(old)
+        assert sum(f.count for f in results.year_facets) == 12
+
+
 def test_a_very_common_word_ranks_the_newest_window(client, monkeypatch):
     monkeypatch.setattr("posts.search.WINDOW", 3)
     posts = [make_post(f"Common ground {i}") for i in range(5)]
