@@ -34,6 +34,8 @@ MAX_PAGE = 1000
 # few costs a read of its TOASTed vector (6-10 µs); 1,000 put the 95th percentile at
 # 57 ms at 100,000 posts in `make bench-search`, over the 50 ms target.
 WINDOW = 500
+# How many older posts with all the words in their title join a capped ranking.
+TITLE_MATCHES = 50
 _START, _STOP = "\ue000", "\ue001"
 
 
@@ -67,14 +69,15 @@ class SearchResults:
     topic_facets: list = field(default_factory=list)
     year_facets: list = field(default_factory=list)
     suggestion: str = ""
-    # Set when the query matched more than WINDOW posts: only the newest WINDOW were
-    # ranked and faceted, and only they can be paged through.
+    # Set when the query matched more than WINDOW posts: only the newest WINDOW, and up
+    # to TITLE_MATCHES older ones matching in their title, were ranked and faceted, and
+    # only they can be paged through.
     ranked_total: int | None = None
     more: bool = False  # True when more than `total` posts matched (see WINDOW)
 
     @property
     def num_pages(self):
-        shown = self.total if self.ranked_total is None else min(self.total, self.ranked_total)
+        shown = self.total if self.ranked_total is None else self.ranked_total
         return max(1, math.ceil(shown / self.per_page))
 
     @property
@@ -162,17 +165,31 @@ def _match(engine, results, topic_id, year):
     # Counting stops after WINDOW + 1: past that, "more than 500" is all a reader needs,
     # and an exact count of a common word would cost time in proportion to the corpus.
     keys = engine.newest_keys(parsed, limit=WINDOW + 1, **filters)
+    extra = []
     if len(keys) > WINDOW:
         keys = keys[:WINDOW]
-        results.ranked_total = WINDOW
         results.more = True
+        # A title match beats a body match: older posts with every word in their title
+        # join the ranking (the newest TITLE_MATCHES of them), whatever their age.
+        extra = [
+            k
+            for k in engine.newest_title_keys(parsed, limit=TITLE_MATCHES, **filters)
+            if k > keys[-1]
+        ]
+        results.ranked_total = len(keys) + len(extra)
     results.total = len(keys)
     if keys:
+        ranked_keys = keys + extra
         # A key holds its post's id and publication time: the facets need no text search.
-        year_counts = count_years(keys)
-        topic_counts = engine.topic_counts([post_id_of(k) for k in keys])
+        year_counts = count_years(ranked_keys)
+        topic_counts = engine.topic_counts([post_id_of(k) for k in ranked_keys])
         ranked = engine.ranked_ids(
-            parsed, keys, offset=(page - 1) * per_page, limit=per_page, **filters
+            parsed,
+            keys,
+            extra=extra,
+            offset=(page - 1) * per_page,
+            limit=per_page,
+            **filters,
         )
         snippets = engine.snippets(parsed, [pk for pk, _ in ranked], _START, _STOP)
     if results.total < SUGGEST_BELOW:

@@ -251,13 +251,21 @@ def rebuild_index(batch_size=1000, progress=None, workers=None):
     return len(ids)
 
 
-# The insert trigger of migration 0004, recreated after a bulk load (keep in step).
-_SQLITE_INSERT_TRIGGER = """
+# The insert triggers of migrations 0004 and 0006, recreated after a bulk load (keep in
+# step with them).
+_SQLITE_INSERT_TRIGGERS = [
+    """
     CREATE TRIGGER posts_search_fts_ai AFTER INSERT ON posts_searchdocument BEGIN
         INSERT INTO posts_search_fts(rowid, title, meta, body)
         VALUES (new.sort_key, new.title, new.meta, new.body);
     END
-"""
+    """,
+    """
+    CREATE TRIGGER posts_search_title_ai AFTER INSERT ON posts_searchdocument BEGIN
+        INSERT INTO posts_search_title(rowid, title) VALUES (new.sort_key, new.title);
+    END
+    """,
+]
 
 
 @contextmanager
@@ -269,12 +277,16 @@ def _bulk_loading(cursor):
     started = time.perf_counter()
     if connection.vendor == "sqlite":
         cursor.execute("DROP TRIGGER posts_search_fts_ai")
+        cursor.execute("DROP TRIGGER posts_search_title_ai")
         yield
         loaded = time.perf_counter()
         cursor.execute("INSERT INTO posts_search_fts(posts_search_fts) VALUES ('rebuild')")
-        cursor.execute(_SQLITE_INSERT_TRIGGER)
+        cursor.execute("INSERT INTO posts_search_title(posts_search_title) VALUES ('rebuild')")
+        for trigger in _SQLITE_INSERT_TRIGGERS:
+            cursor.execute(trigger)
     elif connection.vendor == "postgresql":
         cursor.execute("DROP INDEX searchdoc_vector_gin")
+        cursor.execute("DROP INDEX searchdoc_title_gin")
         yield
         # Run the deferred foreign-key checks now: PostgreSQL will not build an index on
         # a table with pending trigger events.
@@ -283,6 +295,9 @@ def _bulk_loading(cursor):
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute(
             "CREATE INDEX searchdoc_vector_gin ON posts_searchdocument USING gin (vector)"
+        )
+        cursor.execute(
+            "CREATE INDEX searchdoc_title_gin ON posts_searchdocument USING gin (title_vector)"
         )
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     else:
@@ -301,6 +316,7 @@ def _optimise():
         if connection.vendor == "sqlite":
             # Merge FTS5's segments into one b-tree: fewer lookups per query.
             cursor.execute("INSERT INTO posts_search_fts(posts_search_fts) VALUES ('optimize')")
+            cursor.execute("INSERT INTO posts_search_title(posts_search_title) VALUES ('optimize')")
             cursor.execute("INSERT INTO posts_search_vocab(posts_search_vocab) VALUES ('optimize')")
             # Only the search tables: a whole-database ANALYZE would read every post too.
             cursor.execute("ANALYZE posts_searchdocument")

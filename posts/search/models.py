@@ -1,10 +1,10 @@
 """Tables of the search index. They hold only what the public may see.
 
-The vendor-specific parts live in migration 0002: on PostgreSQL, generated
-tsvector columns with GIN indexes on `posts_searchdocument` and a trigram
-index on `posts_searchterm`; on SQLite, FTS5 tables kept in step with these
-two tables by triggers. Django never reads those parts; the backends query
-them with SQL.
+The vendor-specific parts live in migrations 0002, 0004 and 0006: on
+PostgreSQL, generated tsvector columns with GIN indexes on
+`posts_searchdocument` and a trigram index on `posts_searchterm`; on SQLite,
+FTS5 tables kept in step with these two tables by triggers. Django never
+reads those parts; the backends query them with SQL.
 """
 
 from django.db import models

@@ -187,8 +187,34 @@ def newest_keys(parsed, *, limit, topic_id=None, year=None):
         return keys + [key for (key,) in cursor.fetchall()]
 
 
-def ranked_ids(parsed, keys, *, topic_id=None, year=None, offset=0, limit=10):
-    """[(post_id, score)] of the posts with these sort keys (newest_keys' answer), best first.
+def newest_title_keys(parsed, *, limit, topic_id=None, year=None):
+    """Sort keys of the newest `limit` matches with all the wanted words in their title
+    (title_vector's GIN index finds them; few posts carry a word in their title)."""
+    tsquery, params = compile_query(parsed)
+    wanted, wanted_params = compile_query(ParsedQuery(groups=parsed.groups))
+    where, filter_params = _filters(topic_id, year)
+    # Only fixed SQL fragments are interpolated; every value is a parameter.
+    sql = f"""
+        SELECT t.sort_key FROM (
+            SELECT m.sort_key, m.post_id FROM (
+                SELECT d.sort_key, d.post_id FROM posts_searchdocument d
+                WHERE d.title_vector @@ ({wanted}){where} OFFSET 0
+            ) m ORDER BY m.sort_key OFFSET 0
+        ) t
+        WHERE (
+            SELECT ts_match_vq(v.vector, ({tsquery}))
+            FROM posts_searchdocument v WHERE v.post_id = t.post_id
+        )
+        LIMIT %s
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*wanted_params, *filter_params, *params, limit])
+        return [key for (key,) in cursor.fetchall()]
+
+
+def ranked_ids(parsed, keys, *, extra=(), topic_id=None, year=None, offset=0, limit=10):
+    """[(post_id, score)] of the posts with these sort keys (newest_keys' answer, and
+    `extra` ones such as newest_title_keys'), best first.
 
     ts_rank must read a document's whole vector (TOASTed, several KB), so only the RERANK
     best by title-and-meta rank (head_vector: small) get it; the rest follow their head
@@ -218,7 +244,15 @@ def ranked_ids(parsed, keys, *, topic_id=None, year=None, offset=0, limit=10):
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
-            [*params, WEIGHTS, [post_id_of(k) for k in keys], RERANK, WEIGHTS, limit, offset],
+            [
+                *params,
+                WEIGHTS,
+                [post_id_of(k) for k in (*keys, *extra)],
+                RERANK,
+                WEIGHTS,
+                limit,
+                offset,
+            ],
         )
         return cursor.fetchall()
 

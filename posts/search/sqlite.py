@@ -67,27 +67,69 @@ def newest_keys(parsed, *, limit, topic_id=None, year=None):
         return [key for (key,) in cursor.fetchall()]
 
 
-def ranked_ids(parsed, keys, *, topic_id=None, year=None, offset=0, limit=10):
-    """[(post_id, score)] of the matches among `keys` (newest_keys' answer), best first.
+def newest_title_keys(parsed, *, limit, topic_id=None, year=None):
+    """Sort keys of the newest `limit` matches with all the wanted words in their title.
+
+    The title-only table finds them from the (short) titles' doclists; a query with
+    exclusions also checks each against the main table, one post at a time.
+    """
+    where, params = _filters(topic_id, year)
+    wanted = compile_query(ParsedQuery(groups=parsed.groups))
+    if parsed.excluded:
+        source = (
+            "posts_search_title f CROSS JOIN posts_search_fts m ON m.rowid = f.rowid"
+            " WHERE posts_search_title MATCH %s AND posts_search_fts MATCH %s"
+        )
+        params = [wanted, compile_query(parsed), *params]
+    else:
+        source = "posts_search_title f WHERE posts_search_title MATCH %s"
+        params = [wanted, *params]
+    # Only fixed SQL fragments are interpolated; every value is a parameter.
+    sql = f"SELECT f.rowid FROM {source}{where} ORDER BY f.rowid LIMIT %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        return [key for (key,) in cursor.fetchall()]
+
+
+def ranked_ids(parsed, keys, *, extra=(), topic_id=None, year=None, offset=0, limit=10):
+    """[(post_id, score)] of the matches among `keys` (newest_keys' answer) and `extra`
+    (older keys, such as newest_title_keys' answer), best first.
 
     A higher score is better; recency breaks ties. bm25 needs a MATCH, so the match runs
-    again, but only over the run of keys from the newest to the oldest in `keys`.
+    again: over the run of keys from the newest to the oldest in `keys`, and for each of
+    the `extra` keys.
     """
     if not keys:
         return []
     where, params = _filters(topic_id, year)
+    score = "bm25(posts_search_fts, %s, %s, %s)"
     # Only fixed SQL fragments are interpolated; every value is a parameter.
     sql = f"""
-        SELECT f.rowid, bm25(posts_search_fts, %s, %s, %s) AS score FROM posts_search_fts f
+        SELECT f.rowid, {score} AS score FROM posts_search_fts f
         WHERE posts_search_fts MATCH %s AND f.rowid >= %s AND f.rowid <= %s{where}
-        ORDER BY score, f.rowid LIMIT %s OFFSET %s
+        ORDER BY score, f.rowid LIMIT %s
     """  # noqa: S608
+    rows = []
     with connection.cursor() as cursor:
         cursor.execute(
-            sql, [*WEIGHTS, compile_query(parsed), keys[0], keys[-1], *params, limit, offset]
+            sql, [*WEIGHTS, compile_query(parsed), keys[0], keys[-1], *params, offset + limit]
         )
-        # bm25() is negative, lower is better: flip it so every backend's rank grows.
-        return [(post_id_of(key), -score) for key, score in cursor.fetchall()]
+        rows = cursor.fetchall()
+        if extra:
+            # One walk over the run of keys the extra posts lie in. Looking each one up
+            # (rowid = ?) restarts FTS5's cursor, and bm25 then recounts each phrase's
+            # posts across the whole index per post (10 ms each for "systems change").
+            # "+" keeps the IN list from FTS5, which would look the keys up one by one.
+            cursor.execute(
+                f"SELECT f.rowid, {score} FROM posts_search_fts f"  # noqa: S608
+                " WHERE posts_search_fts MATCH %s AND f.rowid >= %s AND f.rowid <= %s"
+                " AND +f.rowid IN (SELECT value FROM json_each(%s))",
+                [*WEIGHTS, compile_query(parsed), min(extra), max(extra), json.dumps(list(extra))],
+            )
+            rows += cursor.fetchall()
+    # bm25() is negative, lower is better: flip it so every backend's rank grows.
+    rows.sort(key=lambda row: (row[1], row[0]))
+    return [(post_id_of(key), -score) for key, score in rows[offset : offset + limit]]
 
 
 def topic_counts(post_ids):

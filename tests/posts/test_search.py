@@ -539,9 +539,37 @@ def test_the_window_holds_the_newest_matches_when_the_newest_posts_do_not_match(
         assert sum(f.count for f in results.year_facets) == 12
 
 
+def test_older_posts_with_the_words_in_their_title_join_a_capped_ranking(client, monkeypatch):
+    monkeypatch.setattr("posts.search.WINDOW", 3)
+    now = timezone.now()
+    titled = make_post(
+        "Zebra crossings", body="<p>Road safety.</p>", published_at=now - timedelta(days=30)
+    )
+    bodies = [
+        make_post(
+            f"Crossings {i}",
+            body="<p>A zebra crossing.</p>",
+            published_at=now - timedelta(days=9 - i),
+        )
+        for i in range(5)
+    ]
+    results = search("zebra")
+    assert results.more and results.total == 3
+    # The title match comes first although it is older than the newest three matches.
+    assert [h.post for h in results.hits] == [titled, *bodies[:1:-1]]
+    assert results.num_pages == 1
+    assert sum(f.count for f in results.year_facets) == 4
+    response = client.get(reverse("posts:search"), {"q": "zebra"})
+    assert "older posts with these words in their title" in response.text
+    # Exclusions hold for the title matches too.
+    results = search("zebra -safety")
+    assert titled not in {h.post for h in results.hits}
+    assert [h.post for h in results.hits] == bodies[:1:-1]
+
+
 def test_a_very_common_word_ranks_the_newest_window(client, monkeypatch):
     monkeypatch.setattr("posts.search.WINDOW", 3)
-    posts = [make_post(f"Common ground {i}") for i in range(5)]
+    posts = [make_post(f"Meeting {i}", body="<p>Common ground.</p>") for i in range(5)]
     results = search("common ground")
     assert results.more and results.total == 3 and results.num_pages == 1
     # The newest three matches (by id) are the ones ranked and counted.
