@@ -96,8 +96,8 @@ def ranked_ids(parsed, keys, *, extra=(), topic_id=None, year=None, offset=0, li
     (older keys, such as newest_title_keys' answer), best first.
 
     A higher score is better; recency breaks ties. bm25 needs a MATCH, so the match runs
-    again: over the run of keys from the newest to the oldest in `keys`, and for each of
-    the `extra` keys.
+    again: over the run of keys from the newest to the oldest in `keys`, and over the run
+    the `extra` keys lie in, keeping only those.
     """
     if not keys:
         return []
