@@ -26,7 +26,7 @@ def session():
     """One transaction for a search, planned for the GIN index.
 
     The planner prices `vector @@ query` as cheap, so for a common word it picks a
-    sequential scan that decompresses every document's vector (166 ms at 10,000 posts
+    sequential scan that reads every document's TOASTed vector (166 ms at 10,000 posts
     in the benchmark) over the GIN bitmap that needs none (6 ms). JIT compilation only
     adds latency to queries this short.
     """
@@ -156,59 +156,58 @@ def newest_keys(parsed, *, limit, topic_id=None, year=None):
         where += " AND d.sort_key + 0 > %s"
         filter_params.append(last_walked)
     loose, loose_params = compile_query(parsed, loose=True)
-    if loose == tsquery:
-        # Words only: the GIN answer is exact and no document needs to be read.
-        sql = f"""
-            SELECT m.sort_key FROM (
-                SELECT d.sort_key FROM posts_searchdocument d
-                WHERE d.vector @@ ({tsquery}){where} OFFSET 0
-            ) m ORDER BY m.sort_key LIMIT %s
-        """  # noqa: S608
-        sql_params = [*params, *filter_params, limit - len(keys)]
-    else:
-        # Phrases: the GIN finds the posts with all the words, newest first; each is read
-        # to check the phrase until enough are found.
-        sql = f"""
-            SELECT c.sort_key FROM (
-                SELECT m.sort_key, m.post_id FROM (
-                    SELECT d.sort_key, d.post_id FROM posts_searchdocument d
-                    WHERE d.vector @@ ({loose}){where} OFFSET 0
-                ) m ORDER BY m.sort_key OFFSET 0
-            ) c
-            WHERE (
-                SELECT ts_match_vq(v.vector, ({tsquery}))
-                FROM posts_searchdocument v WHERE v.post_id = c.post_id
-            )
-            LIMIT %s
-        """  # noqa: S608
-        sql_params = [*loose_params, *filter_params, *params, limit - len(keys)]
+    if loose != tsquery:
+        # Phrases: the GIN finds the posts with all the words; each is read to check the
+        # phrase until enough are found.
+        return keys + _newest_checked(
+            f"d.vector @@ ({loose}){where}",
+            [*loose_params, *filter_params],
+            parsed,
+            limit - len(keys),
+        )
+    # Words only: the GIN answer is exact and no document needs to be read.
+    sql = f"""
+        SELECT m.sort_key FROM (
+            SELECT d.sort_key FROM posts_searchdocument d
+            WHERE d.vector @@ ({tsquery}){where} OFFSET 0
+        ) m ORDER BY m.sort_key LIMIT %s
+    """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, sql_params)
+        cursor.execute(sql, [*params, *filter_params, limit - len(keys)])
         return keys + [key for (key,) in cursor.fetchall()]
 
 
 def newest_title_keys(parsed, *, limit, topic_id=None, year=None):
     """Sort keys of the newest `limit` matches with all the wanted words in their title
     (title_vector's GIN index finds them; few posts carry a word in their title)."""
-    tsquery, params = compile_query(parsed)
     wanted, wanted_params = compile_query(ParsedQuery(groups=parsed.groups))
     where, filter_params = _filters(topic_id, year)
+    return _newest_checked(
+        f"d.title_vector @@ ({wanted}){where}", [*wanted_params, *filter_params], parsed, limit
+    )
+
+
+def _newest_checked(candidates, candidate_params, parsed, limit):
+    """Sort keys of the newest `limit` rows meeting `candidates` (a GIN-indexed condition
+    on `d`) that match the whole query: only keys are sorted, then each candidate's
+    vector is read, newest first, until `limit` match."""
+    tsquery, params = compile_query(parsed)
     # Only fixed SQL fragments are interpolated; every value is a parameter.
     sql = f"""
-        SELECT t.sort_key FROM (
+        SELECT c.sort_key FROM (
             SELECT m.sort_key, m.post_id FROM (
                 SELECT d.sort_key, d.post_id FROM posts_searchdocument d
-                WHERE d.title_vector @@ ({wanted}){where} OFFSET 0
+                WHERE {candidates} OFFSET 0
             ) m ORDER BY m.sort_key OFFSET 0
-        ) t
+        ) c
         WHERE (
             SELECT ts_match_vq(v.vector, ({tsquery}))
-            FROM posts_searchdocument v WHERE v.post_id = t.post_id
+            FROM posts_searchdocument v WHERE v.post_id = c.post_id
         )
         LIMIT %s
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*wanted_params, *filter_params, *params, limit])
+        cursor.execute(sql, [*candidate_params, *params, limit])
         return [key for (key,) in cursor.fetchall()]
 
 
