@@ -57,8 +57,6 @@ def document_fields(post, credits, topic_names):
         "title": plain_text(post.title),
         "meta": meta,
         "body": plain_text(post.body),
-        "published_at": post.published_at,
-        "year": timezone.localtime(post.published_at).year,
         "sort_key": sort_key(post.published_at, post.pk),
     }
 
@@ -228,8 +226,6 @@ def rebuild_index(batch_size=1000, progress=None, workers=None):
                             title=title,
                             meta=meta,
                             body=body,
-                            published_at=when,
-                            year=timezone.localtime(when).year,
                             sort_key=sort_key(when, pk),
                         )
                         for pk, title, meta, body, when in documents

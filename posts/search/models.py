@@ -21,11 +21,10 @@ class SearchDocument(models.Model):
     # would recognise the post by after its title.
     meta = models.TextField()
     body = models.TextField()
-    published_at = models.DateTimeField()
-    year = models.PositiveSmallIntegerField()
-    # sort_key(published_at, post_id): the full-text indexes address documents by this
-    # key (FTS5's rowid on SQLite), so "the newest matches" and "matches in 2021" are a
-    # walk from the start of the index or a seek to a range of it, whatever the words.
+    # sort_key(published_at, post_id) (posts/search/keys.py), which also gives the
+    # publication time and year. The full-text indexes address documents by this key
+    # (FTS5's rowid on SQLite), so "the newest matches" and "matches in 2021" are a walk
+    # from the start of the index or a seek to a range of it, whatever the words.
     sort_key = models.BigIntegerField(unique=True)
 
     def __str__(self):
