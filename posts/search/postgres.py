@@ -75,13 +75,12 @@ def _filters(topic_id, year):
     return sql, params
 
 
-def _share(parsed, topic_id, year):
-    """(a rough share of the published posts that match, how many posts are indexed).
+def _shares(parsed, topic_id):
+    """(share of posts the words match, share of posts with the topic, posts indexed).
 
-    The share comes from the vocabulary's document counts (whole words, so stems make
-    it an underestimate), the topic and the year."""
+    Rough: the words' share comes from the vocabulary's document counts (whole words,
+    so stems make it an underestimate)."""
     wanted = sorted({w for group in parsed.groups for term in group for w in term.words})
-    low, high = year_key_range(year) if year is not None else (None, None)
     with connection.cursor() as cursor:
         # One round trip. The planner's row count stands in for count(*) once the table
         # is big enough for counting to cost.
@@ -91,43 +90,40 @@ def _share(parsed, topic_id, year):
                 CASE WHEN c.reltuples >= 10000 THEN c.reltuples::bigint
                     ELSE (SELECT count(*) FROM posts_searchdocument) END,
                 (SELECT count(*) FROM posts_taggedpost WHERE tag_id = %s),
-                (SELECT count(*) FROM posts_searchdocument
-                    WHERE %s::bigint IS NOT NULL AND sort_key > %s AND sort_key <= %s),
                 (SELECT coalesce(json_object_agg(term, documents), '{}')
                     FROM posts_searchterm WHERE term = ANY(%s))
             FROM pg_class c WHERE c.oid = 'posts_searchdocument'::regclass
             """,
-            [topic_id, low, low, high, wanted],
+            [topic_id, wanted],
         )
-        posts, tagged, in_year, documents = cursor.fetchone()
+        posts, tagged, documents = cursor.fetchone()
     if not posts:
-        return 0.0, 0
-    share = 1.0
+        return 0.0, 0.0, 0
+    words = 1.0
     for group in parsed.groups:
-        share *= min(
+        words *= min(
             1.0,
             sum(min(documents.get(w, 0) for w in term.words) / posts for term in group),
         )
-    if topic_id is not None:
-        share *= tagged / posts
-    if year is not None:
-        share *= in_year / posts
-    return share, posts
+    return words, (tagged / posts if topic_id is not None else 1.0), posts
 
 
 def newest_keys(parsed, *, limit, topic_id=None, year=None):
     """Sort keys of the newest `limit` matches, newest first.
 
-    Two ways, chosen by how common the match looks (`_share`): when most posts match,
-    walking the sort-key index from the newest post and testing each vector stops after
-    about `limit / share` posts; otherwise the GIN index finds every match and only their
-    keys are sorted. A walk that finds too few within its budget hands over to the GIN.
+    Two ways, chosen by how common the match looks (`_shares`): when most posts match,
+    walking the sort-key index from the newest post (within the year asked for) and
+    testing each vector stops after about `limit / share` vectors; otherwise the GIN
+    index finds every match and only their keys are sorted. A topic counts against the
+    walk (PostgreSQL joins the whole document table to the topic's posts to walk them),
+    a year does not (it is a range of the index). A walk that finds too few within its
+    budget hands over to the GIN.
     """
     tsquery, params = compile_query(parsed)
     where, filter_params = _filters(topic_id, year)
     keys = []
-    share, posts = _share(parsed, topic_id, year)
-    if share >= WALK_SHARE:
+    words, topic, posts = _shares(parsed, topic_id)
+    if words * topic >= WALK_SHARE:
         budget = math.ceil(limit / (WALK_SHARE / 2))
         range_sql, range_params = "", []
         if year is not None:
