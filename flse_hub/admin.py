@@ -6,6 +6,7 @@ Installed by `flse_hub.apps.FlseAdminConfig` in place of `django.contrib.admin`,
 
 from django.contrib import admin
 from django.contrib.contenttypes import views as contenttype_views
+from django.contrib.contenttypes.models import ContentType
 from django.core import checks
 from django.http import Http404
 from django.urls import path, reverse_lazy
@@ -33,8 +34,6 @@ class FlseAdminSite(admin.AdminSite):
         user may not view, or that is not in this admin at all, is the same 404 as an
         object that does not exist.
         """
-        from django.contrib.contenttypes.models import ContentType
-
         try:
             model = ContentType.objects.get_for_id(content_type_id).model_class()
         except ContentType.DoesNotExist:

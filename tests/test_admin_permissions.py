@@ -405,6 +405,8 @@ def test_view_on_site_is_a_404_without_view_permission(client, draft, codenames)
 @pytest.mark.parametrize("codename", ["view_post", "change_post"])
 def test_view_on_site_takes_permitted_staff_to_the_preview(client, draft, codename):
     client.force_login(staff_user("writer", Permission.objects.filter(codename=codename)))
+    change_page = client.get(reverse("admin:posts_post_change", args=[draft.pk]))
+    assert f'href="{view_on_site(draft)}"' in change_page.content.decode()  # the button
     response = client.get(view_on_site(draft))
     assert response.status_code == 302
     assert urlsplit(response["Location"]).path == draft.get_absolute_url()
