@@ -37,7 +37,7 @@ SITE_NAME = os.environ.get("FLSE_SITE_NAME", "FLSE Learning Hub")
 ORGANISATION_NAME = os.environ.get("FLSE_ORGANISATION_NAME", "Fulfilling Lives South East")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "flse_hub.apps.FlseAdminConfig",  # django.contrib.admin with the project's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -8,10 +8,6 @@ from flse_hub.caching import public_page
 from flse_hub.views import robots_txt
 from posts.sitemaps import SITEMAPS
 
-admin.site.site_header = "FLSE Learning Hub"
-admin.site.site_title = "FLSE Learning Hub admin"
-admin.site.index_title = "Write and publish"
-
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     path("", include("posts.urls")),

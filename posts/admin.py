@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.db.models import Prefetch, Q
 from django.utils import timezone
@@ -152,25 +152,41 @@ class PostAdmin(admin.ModelAdmin):
     def topic_names(self, post):
         return ", ".join(topic.name for topic in post.topics.all())
 
-    @admin.action(description="Publish selected posts now")
+    # Publishing needs the change permission (a separate "publish" one may follow). The
+    # bodies ask again for each post, for permissions that depend on the post.
+    @admin.action(description="Publish selected posts now", permissions=["change"])
     def publish_now(self, request, queryset):
         now = timezone.now()
         count = 0
-        for post in queryset:
+        for post in self._changeable(request, queryset):
             post.status = Post.Status.PUBLISHED
             post.published_at = post.published_at or now
             post.save()
             count += 1
         self.message_user(request, f"Published {count} post(s).")
 
-    @admin.action(description="Return selected posts to draft")
+    @admin.action(description="Return selected posts to draft", permissions=["change"])
     def make_draft(self, request, queryset):
         count = 0
-        for post in queryset:
+        for post in self._changeable(request, queryset):
             post.status = Post.Status.DRAFT
             post.save()
             count += 1
         self.message_user(request, f"Returned {count} post(s) to draft.")
+
+    def _changeable(self, request, queryset):
+        """The selected posts this user may change; the others are named in a warning."""
+        allowed, refused = [], []
+        for post in queryset:
+            (allowed if self.has_change_permission(request, post) else refused).append(post)
+        if refused:
+            self.message_user(
+                request,
+                f"{len(refused)} post(s) left as they were: you are not allowed to change "
+                + ", ".join(f"“{post.title}”" for post in refused),
+                messages.WARNING,
+            )
+        return allowed
 
 
 @admin.register(Topic)

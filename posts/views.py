@@ -83,12 +83,23 @@ class PostDetailView(DetailView):
     context_object_name = "post"
 
     def get_queryset(self):
-        # Staff can preview drafts and scheduled posts from the admin's "View on site".
-        posts = Post.objects.all() if self.request.user.is_staff else Post.objects.published()
+        posts = Post.objects.all() if self.may_preview() else Post.objects.published()
         return posts.prefetch_related(
             "topics",
             "resources",
             Prefetch("credits", queryset=Credit.objects.select_related("person")),
+        )
+
+    def may_preview(self):
+        """Drafts and scheduled posts, for staff the admin would show them to.
+
+        As the admin's change list and "View on site" ask: being staff is not enough.
+        """
+        user = self.request.user
+        return (
+            user.is_active
+            and user.is_staff
+            and (user.has_perm("posts.view_post") or user.has_perm("posts.change_post"))
         )
 
     def get_context_data(self, **kwargs):

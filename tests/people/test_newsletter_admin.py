@@ -161,3 +161,35 @@ def test_deleting_from_the_change_page_erases_too(manager, client):
 
 def test_staff_cannot_add_subscribers_by_hand(manager):
     assert manager.get(reverse("admin:people_subscriber_add")).status_code == 403
+
+
+def test_export_and_erase_ask_again_for_each_subscriber(client, rf, django_user_model):
+    """Permissions that depend on the row: the actions leave out the rows they refuse."""
+    from django.contrib import admin
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from people.admin import SubscriberAdmin
+
+    kept = subscribe(client, "kept@example.org")
+    other = subscribe(client, "other@example.org")
+
+    class OnlyKept(SubscriberAdmin):
+        def has_view_permission(self, request, obj=None):
+            return obj is None or obj == kept
+
+        has_change_permission = has_delete_permission = has_view_permission
+
+    request = rf.post("/")
+    request.user = django_user_model.objects.create_superuser("root", "r@example.org", "pw")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    model_admin = OnlyKept(Subscriber, admin.site)
+    both = Subscriber.objects.filter(pk__in=[kept.pk, other.pk])
+
+    rows = list(csv.reader(io.StringIO(model_admin.export_csv(request, both).content.decode())))
+    assert [row[0] for row in rows[1:]] == ["kept@example.org"]
+
+    model_admin.erase(request, both)
+    assert list(Subscriber.objects.all()) == [other]
+    assert services.is_suppressed("kept@example.org")
+    assert not services.is_suppressed("other@example.org")

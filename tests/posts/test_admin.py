@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from posts.models import Credit, Post
+from posts.models import Credit, Post, Resource
 from tests.factories import make_person, make_post, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +138,98 @@ def test_publish_action_publishes_drafts(staff_client):
     )
     draft.refresh_from_db()
     assert draft.is_published
+
+
+def test_view_only_staff_cannot_change_a_post_by_posting_its_form(client, django_user_model):
+    """The change form, inlines and all, saves nothing for someone who may only look."""
+    from django.contrib.auth.models import Permission
+    from django.utils import timezone
+
+    writer = make_person("Ruth Writer")
+    topic = make_topic("Housing")
+    post = make_post("Original title", authors=[writer], topics=[topic])
+    credit = post.credits.get()
+    resource = Resource.objects.create(
+        post=post, kind="link", title="Old link", url="https://example.org/"
+    )
+    when = timezone.localtime(post.published_at)
+    data = add_form_data(
+        title="Defaced",
+        slug=post.slug,
+        status="draft",
+        published_at_0=when.strftime("%Y-%m-%d"),
+        published_at_1=when.strftime("%H:%M:%S"),
+        topics=[],
+        **{
+            "credits-TOTAL_FORMS": "1",
+            "credits-INITIAL_FORMS": "1",
+            "credits-0-id": credit.pk,
+            "credits-0-post": post.pk,
+            "credits-0-person": writer.pk,
+            "credits-0-role": "author",
+            "credits-0-order": "0",
+            "credits-0-public_label": "Anonymous team member",
+            "credits-0-DELETE": "on",
+            "resources-INITIAL_FORMS": "1",
+            "resources-0-id": resource.pk,
+            "resources-0-post": post.pk,
+            "resources-0-title": "Replaced link",
+        },
+    )
+    url = reverse("admin:posts_post_change", args=[post.pk])
+
+    def state():
+        fresh = Post.objects.get(pk=post.pk)
+        return (
+            fresh.title, fresh.status, fresh.body, list(fresh.topics.all()),
+            list(fresh.credits.values_list("pk", flat=True)),
+            list(fresh.resources.values_list("title", flat=True)),
+        )  # fmt: skip
+
+    before = state()
+    viewer = django_user_model.objects.create_user("viewer", "v@example.org", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_post"))
+    client.force_login(viewer)
+    assert client.get(url).status_code == 200  # they may look
+    assert client.post(url, data).status_code == 403
+    assert state() == before
+
+    # The same form from an editor who may change posts does change it all.
+    editor = Client()
+    editor.force_login(django_user_model.objects.create_superuser("ed", "ed@example.org", "pw"))
+    response = editor.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    title, status, body, topics, credits, resources = state()
+    assert (title, status, topics, credits, resources) == (
+        "Defaced",
+        "draft",
+        [],
+        [],
+        ["Replaced link"],
+    )
+    assert body != before[2]
+
+
+def test_view_only_staff_can_neither_see_nor_run_publishing_actions(client, django_user_model):
+    """The reported reproducer: a `view_post` user posting "Publish now" and "Return to draft"."""
+    from django.contrib.auth.models import Permission
+
+    draft = make_post("Not ready", published=False)
+    public = make_post("Out there")
+    viewer = django_user_model.objects.create_user("viewer", "v@example.org", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_post"))
+    client.force_login(viewer)
+    changelist = reverse("admin:posts_post_changelist")
+    page = client.get(changelist).content.decode()
+    assert "Not ready" in page
+    assert "publish_now" not in page and "make_draft" not in page
+
+    for action, post in [("publish_now", draft), ("make_draft", public)]:
+        client.post(changelist, {"action": action, "index": "0", "_selected_action": [post.pk]})
+    draft.refresh_from_db()
+    public.refresh_from_db()
+    assert draft.status == Post.Status.DRAFT
+    assert public.is_published
+
+    viewer.user_permissions.add(Permission.objects.get(codename="change_post"))
+    assert "publish_now" in client.get(changelist).content.decode()
