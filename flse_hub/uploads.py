@@ -467,10 +467,12 @@ class _ValidatedFieldMixin:
         # A plain FileField: the model validator decides (forms.ImageField would decode
         # the image a second time and answer a bomb with a vaguer message).
         field = super().formfield(**{**kwargs, "form_class": forms.FileField})
-        field.widget.attrs.setdefault(
-            "accept",
-            ",".join(f".{t.extension}" for t in TYPES.values() if t.family in self.accept),
-        )
+        # Only narrows the browser's file picker; the content decides.
+        types = [t for t in TYPES.values() if t.family in self.accept]
+        accept = [f".{t.extension}" for t in types] + [t.content_type.split(";")[0] for t in types]
+        if TYPES["jpg"] in types:
+            accept.append(".jpeg")
+        field.widget.attrs.setdefault("accept", ",".join(accept))
         return field
 
 

@@ -260,3 +260,16 @@ def test_data_migrations_fill_sizes_where_the_file_exists(media_root):
     assert Post.objects.get(pk=present.pk).updated_at == before
     person.refresh_from_db()
     assert (person.photo_width, person.photo_height) == (48, 64)
+
+
+def test_admin_file_inputs_offer_the_accepted_types(staff_client):
+    page = staff_client.get(reverse("admin:posts_post_add")).content.decode()
+    hero = re.search(r'<input type="file" name="hero_image"[^>]*accept="([^"]+)"', page)
+    assert set(hero.group(1).split(",")) == {
+        ".jpg", ".jpeg", ".png", ".webp", ".gif",
+        "image/jpeg", "image/png", "image/webp", "image/gif",
+    }  # fmt: skip
+    resource = re.search(r'name="resources-__prefix__-file"[^>]*accept="([^"]+)"', page)
+    assert {".pdf", ".docx", ".odt", ".csv", ".txt", ".doc", "application/pdf"} <= set(
+        resource.group(1).split(",")
+    )
