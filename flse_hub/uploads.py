@@ -122,10 +122,12 @@ MARKUP = re.compile(
     r"video|audio|source|title|applet)\b)",
     re.IGNORECASE,
 )
+# No spaces around the dots and brackets, so that prose ("out of the window. Then")
+# is not taken for code.
 SCRIPT = re.compile(
-    r"\A#!|<\?php|\bjavascript\s*:|\bdocument\s*\.\s*(?:cookie|write|location|domain)\b|"
-    r"\bwindow\s*\.\s*\w|\bfetch\s*\(|XMLHttpRequest|\beval\s*\(|\bfunction\s*\w*\s*\([^)]*\)"
-    r"\s*\{|=>\s*\{|\b(?:import|require)\s*\(",
+    r"\A#!|<\?php|\bjavascript:|\bdocument\.(?:cookie|write|location|domain)\b|\bwindow\.\w|"
+    r"\bfetch\(|XMLHttpRequest|\beval\(|\bfunction\s*\w*\s*\([^)]*\)\s*\{|=>\s*\{|"
+    r"\b(?:import|require)\(",
     re.IGNORECASE,
 )
 
@@ -269,6 +271,13 @@ def prepare_upload(fileobj, accept):
     size = _size(fileobj)
     if size == 0:
         raise _refuse("The file is empty.", accept, code="empty")
+    # Before anything reads the whole file (text is decoded in full).
+    largest = max(settings.FLSE_IMAGE_MAX_BYTES, settings.FLSE_UPLOAD_MAX_BYTES)
+    if size > largest:
+        raise ValidationError(
+            f"The file is {_megabytes(size)}; files can be at most {_megabytes(largest)}.",
+            code="file_size",
+        )
     try:
         kind = detect(fileobj)
     except MacroDocument:
@@ -333,6 +342,17 @@ def _reencode_image(fileobj, kind):
         ) from None
     finally:
         fileobj.seek(0)
+    try:
+        return _write_fresh(image, kind)
+    except (OSError, ValueError) as error:
+        raise ValidationError(
+            f"The {kind.label} image could not be saved again ({error}); try exporting it "
+            "from an image editor first.",
+            code="image_damaged",
+        ) from None
+
+
+def _write_fresh(image, kind):
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
     if kind.extension == "jpg":
         mode = "L" if image.mode in ("1", "L") else "RGB"

@@ -1,9 +1,13 @@
 """Media responses are inert whoever requests them, and pages never open a media file."""
 
+import http.client
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from lxml import html
 
 from flse_hub.env import media_url
+from flse_hub.media import media_headers
 from posts.models import Post
 from tests.factories import make_post
 from tests.uploads_corpus import MINIMAL_PDF, image
@@ -218,3 +223,84 @@ def test_media_on_another_origin_is_not_routed_and_is_allowed_by_csp():
         "https://media.example.org/ [\"'self'\", 'data:', 'https://media.example.org']",
         "not routed",
     ]
+
+
+def test_readme_nginx_block_sends_the_same_headers_as_the_app(tmp_path):
+    """The README's nginx block, run by a real nginx, answers as flse_hub.media does."""
+    nginx = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.path.exists(p)), None
+    )
+    if nginx is None:
+        pytest.skip("nginx is not installed (apt-get install nginx-light)")
+    readme = (BASE_DIR / "README.md").read_text()
+    section = readme.split("## Uploads and media", 1)[1]
+    block = re.search(r"```nginx\n(.*?)```", section, re.S).group(1)
+    media = tmp_path / "media"
+    for name, data in [
+        ("posts/Ab3.jpg", image("JPEG")),
+        ("resources/Xy9.pdf", MINIMAL_PDF),
+        ("resources/Xy9.txt", b"Notes\n"),
+        ("resources/2024/page.html", b"<script>alert(1)</script>"),
+        ("resources/2024/logo.svg", b"<svg onload=alert(1)>"),
+        ("posts/.hidden.jpg", image("JPEG")),
+    ]:
+        put(media, name, data)
+    (tmp_path / "secret.txt").write_text("not for the public")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    block = block.replace("alias /srv/flse/var/media/;", f"alias {media}/;").replace(
+        "server {", f"server {{\n    listen 127.0.0.1:{port};", 1
+    )
+    temp_paths = "".join(
+        f"{kind}_temp_path {tmp_path}/{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (tmp_path / "nginx.conf").write_text(
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"daemon off; worker_processes 1; pid {tmp_path}/nginx.pid;\n"
+        f"error_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\naccess_log off;\n{temp_paths}{block}\n}}\n"
+    )
+    server = subprocess.Popen(
+        [nginx, "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)], stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode()
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.05)
+
+        def get(path):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            return response
+
+        for name in [
+            "posts/Ab3.jpg",
+            "resources/Xy9.pdf",
+            "resources/Xy9.txt",
+            "resources/2024/page.html",
+            "resources/2024/logo.svg",
+        ]:
+            response = get(f"/media/{name}")
+            assert response.status == 200, name
+            expected = media_headers(name)
+            expected.pop("Content-Disposition", None)  # nginx sends a bare "attachment"
+            sent = {header: response.getheader(header) for header in expected}
+            assert sent == expected, name
+            disposition = response.getheader("Content-Disposition")
+            assert (disposition == "attachment") == (not name.endswith(".jpg")), name
+        for path in ["/media/posts/.hidden.jpg", "/media/../secret.txt", "/media/missing.jpg"]:
+            assert get(path).status == 404, path
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

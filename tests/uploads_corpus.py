@@ -198,6 +198,8 @@ CASES = [
     Case("oversize-document", "big.pdf", lambda: MINIMAL_PDF + b"%" * 2000, None,
          SMALL_DOCUMENT_CAP),
     Case("oversize-image", "big.png", lambda: noisy_png(), None, SMALL_IMAGE_CAP),
+    Case("oversize-text-read-no-further", "notes.txt", lambda: b"word " * 1000, None,
+         {**SMALL_DOCUMENT_CAP, **SMALL_IMAGE_CAP}),
     Case("latin-1-text", "notes.txt", lambda: "Café in Hove".encode("latin-1"), None),
     Case("utf-16-text", "notes.txt", lambda: "Café".encode("utf-16"), None),
     Case("whitespace-only", "notes.txt", lambda: b" \n\n ", None),
@@ -218,6 +220,9 @@ CASES = [
          "csv"),
     Case("text-utf8", "notes.txt",
          lambda: "Notes from the peer mentoring day – 3 < 5, and that’s fine.\n".encode(), "txt"),
+    Case("prose-with-code-like-words", "minutes.txt",
+         lambda: b"We looked out of the window. Then: fetch (and carry) the function (of "
+                 b"the team); caseloads < 5 a week, and window.\n", "txt"),
     Case("jpeg-with-gps", "IMG_0001.JPG", jpeg_with_gps, "jpg"),
     Case("png-with-alpha", "logo.png", lambda: image("PNG", mode="RGBA", color=(0, 0, 0, 0)),
          "png"),
