@@ -451,6 +451,11 @@ class UploadValidator:
 
 
 class _ValidatedSave:
+    """FieldFile.save(), which every model save of a new file goes through, checking too.
+
+    The name passed in is ignored: the stored one comes from the detected type.
+    """
+
     def save(self, name, content, save=True):
         prepared = prepare_upload(content, self.field.accept)
         super().save(f"upload.{prepared.type.extension}", prepared.content, save=False)
