@@ -150,3 +150,40 @@ def env_int(name, default):
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def env_megabytes(name, default):
+    """A size in megabytes (decimals allowed), returned in bytes."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return int(default * 1_000_000)
+    try:
+        megabytes = float(value)
+    except ValueError:
+        megabytes = 0
+    if not megabytes > 0:
+        raise ImproperlyConfigured(f"{name} must be a number of megabytes, e.g. 20, not {value!r}.")
+    return int(megabytes * 1_000_000)
+
+
+def media_url(value):
+    """DJANGO_MEDIA_URL as (MEDIA_URL, origin or ""): a local path, or https://host/path/.
+
+    An absolute URL means another host serves the media (and the app routes none);
+    its origin is what the site's CSP must allow images from.
+    """
+    parts = urlsplit(value.strip())
+    if parts.scheme or parts.netloc:
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ImproperlyConfigured(
+                f"DJANGO_MEDIA_URL must be a path such as /media/ or an address such as "
+                f"https://media.example.org/, not {value!r}."
+            )
+        path = parts.path.rstrip("/") + "/"
+        return f"{parts.scheme}://{parts.netloc}{path}", f"{parts.scheme}://{parts.netloc}"
+    path = "/" + parts.path.strip("/") + "/"
+    if path == "//" or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"DJANGO_MEDIA_URL must be a path such as /media/, not {value!r}."
+        )
+    return path, ""

@@ -18,8 +18,10 @@ from flse_hub.env import (
     env_bool,
     env_int,
     env_list,
+    env_megabytes,
     env_rate,
     mailers_from_url,
+    media_url,
     secret_key,
 )
 
@@ -145,8 +147,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "staticfiles"))
-MEDIA_URL = "media/"
+# Uploads and media (flse_hub.uploads, flse_hub.media; README "Uploads and media").
+# A local MEDIA_URL is served by the app (flse_hub.media) with inert headers; an
+# absolute one (https://media.example.org/) is another host's job, and its origin
+# is added to the CSP's img-src.
+MEDIA_URL, MEDIA_ORIGIN = media_url(os.environ.get("DJANGO_MEDIA_URL", "/media/"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+FLSE_UPLOAD_MAX_BYTES = env_megabytes("FLSE_UPLOAD_MAX_MB", 20)
+FLSE_IMAGE_MAX_BYTES = env_megabytes("FLSE_IMAGE_MAX_MB", 10)
+# Checked from the image header before any decoding: 40 megapixels is a 7,000 by
+# 5,700 photo, and about 160 MB of memory once decoded.
+FLSE_IMAGE_MAX_PIXELS = env_int("FLSE_IMAGE_MAX_PIXELS", 40_000_000)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -202,7 +213,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *filter(None, [MEDIA_ORIGIN])],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],

@@ -3,6 +3,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from flse_hub.uploads import RandomName, ValidatedImageField
 from people import consent
 
 
@@ -19,7 +20,16 @@ class Person(models.Model):
         help_text="Their current role. Each post keeps the role as printed when it was written.",
     )
     bio = models.TextField(blank=True, help_text="A sentence or two shown on their page.")
-    photo = models.ImageField(upload_to="people/", blank=True)
+    photo = ValidatedImageField(
+        upload_to=RandomName("people"),
+        width_field="photo_width",
+        height_field="photo_height",
+        blank=True,
+        help_text="A JPEG, PNG, WebP or GIF. It is saved afresh, which removes location "
+        "and other hidden data.",
+    )
+    photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     photo_alt = models.CharField(
         "photo description",
         max_length=250,

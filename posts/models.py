@@ -12,6 +12,7 @@ from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from flse_hub.uploads import RandomName, ValidatedFileField, ValidatedImageField
 from people.models import Person
 from posts.sanitize import sanitize_html
 
@@ -117,7 +118,18 @@ class Post(models.Model):
         blank=True,
         help_text="A warning shown before the post, e.g. ‘This post discusses domestic abuse.’",
     )
-    hero_image = models.ImageField("image", upload_to="posts/%Y/", blank=True)
+    hero_image = ValidatedImageField(
+        "image",
+        upload_to=RandomName("posts"),
+        width_field="hero_image_width",
+        height_field="hero_image_height",
+        blank=True,
+        help_text="A JPEG, PNG, WebP or GIF. It is saved afresh, which removes location "
+        "and other hidden data from photos.",
+    )
+    # Filled when the image is saved, so that pages never open the file to size it.
+    hero_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     hero_image_alt = models.CharField(
         "image description",
         max_length=250,
@@ -331,7 +343,12 @@ class Resource(models.Model):
         max_length=300, blank=True, help_text="Optional, e.g. the journal or publisher."
     )
     url = models.URLField("web address", max_length=500, blank=True)
-    file = models.FileField(upload_to="resources/%Y/", blank=True)
+    file = ValidatedFileField(
+        upload_to=RandomName("resources"),
+        blank=True,
+        help_text="A PDF, a Word, Excel or PowerPoint file, an OpenDocument file, a CSV or "
+        "plain-text file, or an image.",
+    )
     doi = models.CharField(
         "DOI",
         max_length=200,

@@ -109,7 +109,12 @@ def test_post_page_has_social_metadata_and_json_ld(client, settings, tmp_path, s
         "Pictured </script><b>post",
         seo_description="A short description.",
         authors=[site["alan"], (site["hidden"], {"anonymous": True, "public_label": "A peer"})],
-        hero_image=SimpleUploadedFile("hero.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"),
+        # A whole 1 x 1 GIF: uploads are decoded and re-encoded, so a header alone is refused.
+        hero_image=SimpleUploadedFile(
+            "hero.gif",
+            b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00"
+            b"\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;",
+        ),
         hero_image_alt="Two people talking on a bench",
         doi="10.1108/HCS-12-2021-0043",
     )

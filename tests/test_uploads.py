@@ -1,0 +1,278 @@
+"""Uploads are accepted by content, re-encoded if images, and stored under random names.
+
+The corpus (tests/uploads_corpus.py) goes through the model field's validators and
+through the real admin form (a post with a resource inline, as a superuser). The tally
+for the issue's closing note: `.venv/bin/pytest tests/test_uploads.py -k tally -s -q`.
+"""
+
+import importlib
+import io
+import re
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from flse_hub.uploads import DOCUMENT, IMAGE, prepare_upload
+from people.models import Person
+from posts.models import Post, Resource
+from tests.factories import make_person, make_post
+from tests.posts.test_admin import add_form_data
+from tests.uploads_corpus import CASES, IMAGE_EXTENSIONS, bomb_png, image, jpeg_with_gps
+
+pytestmark = pytest.mark.django_db
+# Every refusal says what is accepted, or which limit was passed, or that it is damaged.
+CLEAR = re.compile(r"Upload a (PDF|JPEG)|can (be|have) at most|could not be read|is empty")
+RANDOM_NAME = re.compile(r"^(posts|resources|people)/[A-Za-z0-9_-]{22}\.(\w+)$")
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def stored_files(root):
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def upload(case, data=None):
+    # The browser's claimed type is a lie on purpose: it must not matter.
+    data = case.data() if data is None else data
+    return SimpleUploadedFile(case.filename, data, content_type="application/pdf")
+
+
+def refusal(callable_, *args):
+    """The messages a ValidationError carries, or None if nothing was refused."""
+    try:
+        callable_(*args)
+    except ValidationError as error:
+        return error.messages
+    return None
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_resource_file_validator_decides_by_content(case, settings):
+    for name, value in case.settings.items():
+        setattr(settings, name, value)
+    resource = Resource(title="Toolkit", file=upload(case))
+    messages = refusal(resource.clean_fields, ["post"])
+    if case.accepted is None:
+        assert messages, f"{case.id} was accepted"
+        assert all(CLEAR.search(m) for m in messages), messages
+    else:
+        assert messages is None, messages
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_admin_post_form_with_resource_inline(case, staff_client, settings, media_root):
+    for name, value in case.settings.items():
+        setattr(settings, name, value)
+    original = case.data()  # once: zip members carry the time they were built
+    data = add_form_data(
+        **{
+            "credits-TOTAL_FORMS": "0",
+            "resources-0-url": "",
+            "resources-0-file": upload(case, original),
+        }
+    )
+    response = staff_client.post(reverse("admin:posts_post_add"), data)
+    if case.accepted is None:
+        assert response.status_code == 200
+        errors = response.context["inline_admin_formsets"][1].formset.errors[0]["file"]
+        assert errors and all(CLEAR.search(e) for e in errors), errors
+        assert not Post.objects.exists()
+        assert stored_files(media_root) == []
+    else:
+        assert response.status_code == 302, response.context["inline_admin_formsets"][
+            1
+        ].formset.errors
+        resource = Resource.objects.get()
+        match = RANDOM_NAME.match(resource.file.name)
+        assert match, resource.file.name
+        assert match.group(1) == "resources"
+        assert match.group(2) == case.accepted
+        assert case.filename.rsplit(".", 1)[0] not in resource.file.name
+        assert stored_files(media_root) == [resource.file.name]
+        stored = (media_root / resource.file.name).read_bytes()
+        if case.accepted in IMAGE_EXTENSIONS:
+            assert b"<script" not in stored and b"<html" not in stored
+            Image.open(io.BytesIO(stored)).load()
+        else:
+            assert stored == original
+
+
+def test_tally_of_upload_types_tried_and_refused(settings, capsys):
+    """Every corpus case through the field's checks; the figures for the closing note."""
+    refused = []
+    for case in CASES:
+        overrides = {name: getattr(settings, name) for name in case.settings}
+        for name, value in case.settings.items():
+            setattr(settings, name, value)
+        if refusal(prepare_upload, upload(case), (DOCUMENT, IMAGE)):
+            refused.append(case.id)
+        for name, value in overrides.items():
+            setattr(settings, name, value)
+    assert refused == [c.id for c in CASES if c.accepted is None]
+    with capsys.disabled():
+        print(f"\nupload types tried {len(CASES)}, refused {len(refused)}")
+
+
+def test_orm_create_is_checked_too(media_root):
+    post = make_post("With a file")
+    with pytest.raises(ValidationError):
+        Resource.objects.create(
+            post=post, title="Page", file=SimpleUploadedFile("page.html", b"<html><script>")
+        )
+    assert stored_files(media_root) == []
+
+
+def test_hero_image_and_photo_take_images_only(media_root):
+    pdf = next(c for c in CASES if c.id == "pdf")
+    post = Post(title="T", slug="t", standfirst="S", hero_image=upload(pdf), hero_image_alt="A")
+    messages = refusal(post.clean_fields)
+    assert messages == ["This type of file is not accepted. Upload a JPEG, PNG, WebP or GIF image."]
+    person = Person(name="P", slug="p", photo=upload(pdf), photo_alt="A")
+    assert refusal(person.clean_fields) == messages
+
+
+def test_decompression_bomb_is_refused_from_its_header(settings):
+    """100,000 x 100,000 pixels would need 10 GB decoded; it is refused unread."""
+    messages = refusal(prepare_upload, SimpleUploadedFile("b.png", bomb_png()), (IMAGE,))
+    assert messages and "megapixels" in messages[0]
+    settings.FLSE_IMAGE_MAX_PIXELS = 1000
+    messages = refusal(prepare_upload, SimpleUploadedFile("p.png", image("PNG")), (IMAGE,))
+    assert messages == [
+        "The image is 40 × 30 pixels; images can have at most 0.001 megapixels. "
+        "Make it smaller and try again."
+    ]
+
+
+def test_photo_location_is_removed_and_orientation_applied(media_root):
+    original = jpeg_with_gps()
+    source = Image.open(io.BytesIO(original))
+    assert source.getexif().get_ifd(0x8825)[1] == "N"  # the test photo does carry GPS
+    assert source.info["comment"] == b"taken at home"
+
+    person = make_person(
+        "Ian Harrison", photo=SimpleUploadedFile("me.jpg", original), photo_alt="Ian"
+    )
+
+    person.refresh_from_db()
+    stored = (media_root / person.photo.name).read_bytes()
+    result = Image.open(io.BytesIO(stored))
+    assert result.format == "JPEG"
+    assert dict(result.getexif()) == {}
+    assert b"Exif" not in stored and b"taken at home" not in stored
+    assert "comment" not in result.info and "exif" not in result.info
+    # EXIF said "rotate 90°": the pixels are turned and the sizes stored to match.
+    assert result.size == (48, 64)
+    assert (person.photo_width, person.photo_height) == (48, 64)
+
+
+def test_transparency_survives_reencoding(media_root):
+    for fmt, ext in [("PNG", "png"), ("WEBP", "webp"), ("GIF", "gif")]:
+        source = Image.new("RGBA", (20, 10), (0, 0, 0, 0))
+        source.paste((10, 120, 200, 255), (0, 0, 10, 10))
+        out = io.BytesIO()
+        source.save(out, fmt)
+        post = make_post(
+            f"Transparent {ext}",
+            hero_image=SimpleUploadedFile(f"x.{ext}", out.getvalue()),
+            hero_image_alt="A logo",
+        )
+        stored = Image.open(media_root / post.hero_image.name).convert("RGBA")
+        assert post.hero_image.name.endswith(f".{ext}")
+        assert stored.getpixel((15, 5))[3] == 0, ext
+        assert stored.getpixel((5, 5))[3] == 255, ext
+        assert (post.hero_image_width, post.hero_image_height) == (20, 10)
+
+
+def test_admin_change_form_replaces_the_hero_image_and_survives_a_missing_one(
+    staff_client, media_root
+):
+    post = make_post(
+        "Pictured", hero_image=SimpleUploadedFile("a.png", image("PNG")), hero_image_alt="Old"
+    )
+    (media_root / post.hero_image.name).unlink()  # lost in a restore, say
+    change_url = reverse("admin:posts_post_change", args=[post.pk])
+    data = {
+        **add_form_data(title="Pictured", slug=post.slug, **{"credits-TOTAL_FORMS": "0"}),
+        "resources-TOTAL_FORMS": "0",
+        "published_at_0": post.published_at.strftime("%d/%m/%Y"),
+        "published_at_1": post.published_at.strftime("%H:%M:%S"),
+        "hero_image_alt": "Still described",
+    }
+    assert staff_client.get(change_url).status_code == 200
+    response = staff_client.post(change_url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    data["hero_image"] = SimpleUploadedFile("IMG.JPG", jpeg_with_gps())
+    response = staff_client.post(change_url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    post.refresh_from_db()
+    assert RANDOM_NAME.match(post.hero_image.name).group(2) == "jpg"
+    assert (post.hero_image_width, post.hero_image_height) == (48, 64)
+
+    data["hero_image"] = SimpleUploadedFile("x.jpg", b"<svg onload=alert(1)>")
+    response = staff_client.post(change_url, data)
+    assert response.status_code == 200
+    assert (
+        "Upload a JPEG, PNG, WebP or GIF image."
+        in response.context["adminform"].form.errors["hero_image"][0]
+    )
+
+
+def test_names_are_random_and_unrelated_to_the_upload(media_root):
+    names = {
+        make_post(
+            f"Post {i}",
+            hero_image=SimpleUploadedFile("hero.png", image("PNG")),
+            hero_image_alt="x",
+        ).hero_image.name
+        for i in range(3)
+    }
+    assert len(names) == 3
+    assert all(RANDOM_NAME.match(name) and "hero" not in name for name in names)
+
+
+def test_data_migrations_fill_sizes_where_the_file_exists(media_root):
+    present = make_post(
+        "Present", hero_image=SimpleUploadedFile("a.png", image("PNG")), hero_image_alt="x"
+    )
+    missing = make_post(
+        "Missing", hero_image=SimpleUploadedFile("b.png", image("PNG")), hero_image_alt="x"
+    )
+    (media_root / missing.hero_image.name).unlink()
+    person = make_person("Pat", photo=SimpleUploadedFile("c.jpg", jpeg_with_gps()), photo_alt="Pat")
+    Post.objects.update(hero_image_width=None, hero_image_height=None)
+    Person.objects.update(photo_width=None, photo_height=None)
+    before = Post.objects.get(pk=present.pk).updated_at
+
+    posts_migration = importlib.import_module("posts.migrations.0008_store_upload_dimensions")
+    people_migration = importlib.import_module("people.migrations.0004_store_photo_dimensions")
+    posts_migration.fill_hero_image_sizes(apps, None)
+    people_migration.fill_photo_sizes(apps, None)
+
+    sizes = dict(Post.objects.values_list("pk", "hero_image_width"))
+    assert sizes == {present.pk: 40, missing.pk: None}
+    assert Post.objects.get(pk=present.pk).hero_image_height == 30
+    assert Post.objects.get(pk=present.pk).updated_at == before
+    person.refresh_from_db()
+    assert (person.photo_width, person.photo_height) == (48, 64)
+
+
+def test_admin_file_inputs_offer_the_accepted_types(staff_client):
+    page = staff_client.get(reverse("admin:posts_post_add")).content.decode()
+    hero = re.search(r'<input type="file" name="hero_image"[^>]*accept="([^"]+)"', page)
+    assert set(hero.group(1).split(",")) == {
+        ".jpg", ".jpeg", ".png", ".webp", ".gif",
+        "image/jpeg", "image/png", "image/webp", "image/gif",
+    }  # fmt: skip
+    resource = re.search(r'name="resources-__prefix__-file"[^>]*accept="([^"]+)"', page)
+    assert {".pdf", ".docx", ".odt", ".csv", ".txt", ".doc", "application/pdf"} <= set(
+        resource.group(1).split(",")
+    )

