@@ -2,18 +2,21 @@
 
 import ipaddress
 import random
+import re
 
 import pytest
 from axes.models import AccessAttempt
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from flse_hub.env import trusted_proxies
 from flse_hub.security import ForwardedHeadersMiddleware, client_ip
-from tests.factories import make_post
+from tests.factories import make_person, make_post
 from tests.people.helpers import sign_up
 from tests.test_settings import run_manage
 
@@ -306,3 +309,30 @@ def test_behind_a_tls_proxy_only_this_machine_is_trusted_by_default(tmp_path):
     result = run_manage("check", DJANGO_TRUSTED_PROXIES="10.0.0.1/8", **env)
     assert result.returncode != 0
     assert "DJANGO_TRUSTED_PROXIES: '10.0.0.1/8' is not an address or network" in result.stderr
+
+
+def _same_statements(queries, slug):
+    """The SQL of `queries` with the slug and the request's clock written out of it."""
+    return [
+        re.sub(r"'\d{4}-\d\d-\d\d[ T][\d:.+]+'", "'<now>'", query["sql"]).replace(slug, "<slug>")
+        for query in queries
+    ]
+
+
+@pytest.mark.parametrize(
+    "name", ["posts:person", "posts:person-feed-atom", "posts:person-feed-rss"]
+)
+def test_a_person_credited_only_anonymously_is_looked_up_like_an_unknown_slug(client, name):
+    # Their 404 must not take longer than a slug that never existed: same queries, same count.
+    hidden = make_person("Hidden Writer")
+    make_post("Anonymous post", authors=[(hidden, {"anonymous": True})])
+    make_post("Draft naming them", authors=[hidden], published=False)
+    statements = {}
+    for slug in [hidden.slug, "never-existed"]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(name, kwargs={"slug": slug})).status_code == 404
+        statements[slug] = _same_statements(queries, slug)
+    assert statements[hidden.slug] == statements["never-existed"]
+    # The same person named on a published post has their page.
+    make_post("Named post", authors=[hidden])
+    assert client.get(reverse(name, kwargs={"slug": hidden.slug})).status_code == 200
