@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "people",
     "posts",
+    "flse_hub.site",
 ]
 
 MIDDLEWARE = [
