@@ -4,6 +4,7 @@ Every variable the project reads is parsed here, so that settings.py reads as
 a list of decisions and a bad value fails at start-up with a clear message.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -187,3 +188,32 @@ def media_url(value):
             f"DJANGO_MEDIA_URL must be a path such as /media/, not {value!r}."
         )
     return path, ""
+
+
+UNIX_SOCKET = "unix"
+
+
+def trusted_proxies(name, default=""):
+    """The proxies whose X-Forwarded-* headers are believed, from a comma-separated list.
+
+    Each entry is an address or a network ("127.0.0.1", "10.0.0.0/8", "::1/128"),
+    or "unix" for a proxy that reaches gunicorn through a unix socket. Returns
+    (networks, unix_socket).
+    """
+    value = os.environ.get(name, default)
+    networks = []
+    unix_socket = False
+    for entry in (item.strip() for item in value.split(",")):
+        if not entry:
+            continue
+        if entry.lower() == UNIX_SOCKET:
+            unix_socket = True
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry))
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"{name}: {entry!r} is not an address or network such as 127.0.0.1 or "
+                f"10.0.0.0/8 ({error})."
+            ) from None
+    return tuple(networks), unix_socket

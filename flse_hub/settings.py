@@ -16,13 +16,13 @@ from django.utils.csp import CSP
 from flse_hub.env import (
     caches_from_url,
     env_bool,
-    env_int,
     env_list,
     env_megabytes,
     env_rate,
     mailers_from_url,
     media_url,
     secret_key,
+    trusted_proxies,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -53,9 +53,12 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "people",
     "posts",
+    "flse_hub.site",
 ]
 
 MIDDLEWARE = [
+    # First: no later layer may see X-Forwarded-* headers from an untrusted peer.
+    "flse_hub.security.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "flse_hub.middleware.PermissionsPolicyMiddleware",
@@ -194,10 +197,14 @@ if HTTPS:
 BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# How many reverse proxies in front of the app append to X-Forwarded-For; 0
-# means the client IP is REMOTE_ADDR (anything else is forgeable by clients).
-# Rate limits and the sign-in lock-out both read it (flse_hub.security).
-TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0)
+# The reverse proxies whose X-Forwarded-* headers are believed (addresses,
+# networks, or "unix" for a unix socket). A request from any other peer has
+# those headers removed (flse_hub.security), so a client that reaches gunicorn
+# directly can neither claim https nor pick the address that rate limits and
+# the sign-in lock-out count. Default: a proxy on this machine, if there is one.
+TRUSTED_PROXIES, TRUSTED_PROXY_UNIX_SOCKET = trusted_proxies(
+    "DJANGO_TRUSTED_PROXIES", default="127.0.0.1,::1,unix" if BEHIND_TLS_PROXY else ""
+)
 
 LOGGING = {
     "version": 1,

@@ -6,4 +6,16 @@ class PostsConfig(AppConfig):
     verbose_name = "Posts"
 
     def ready(self):
+        from flse_hub import freshness
+        from posts.models import Credit, Post, Resource, TaggedPost, Topic
         from posts.search import signals  # noqa: F401  (connects the index receivers)
+
+        freshness.register_public_models(Post, Credit, Resource, Topic, TaggedPost)
+        # A scheduled post appears when its time comes, with no write to bump the version.
+        freshness.register_publication_times(
+            lambda: (
+                Post.objects.published()
+                .order_by("-published_at")
+                .values_list("published_at", flat=True)
+            )
+        )

@@ -7,14 +7,13 @@ categories, and both publication and update dates.
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
 
-from people.models import Person
 from posts.models import Post, Topic
+from posts.views import publicly_credited_people
 
 FEED_LENGTH = 50
 
@@ -154,11 +153,8 @@ class PersonFeed(PostFeed):
     """Public posts on which a person is credited by name (never their anonymous ones)."""
 
     def get_object(self, request, slug):
-        person = get_object_or_404(Person, slug=slug)
-        # Like the person's page: no public posts, no feed (see PersonDetailView).
-        if not Post.objects.published().credited_publicly_to(person).exists():
-            raise Http404("No public posts credit this person.")
-        return person
+        # Like the person's page: no public posts, no feed, in one query either way.
+        return get_object_or_404(publicly_credited_people(), slug=slug)
 
     def title(self, person):
         return f"{person.name} – {settings.SITE_NAME}"

@@ -1,6 +1,6 @@
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, ListView
 
@@ -150,17 +150,26 @@ class TopicDetailView(PublishedPostsMixin, ListView):
         return super().get_context_data(topic=self.topic, **kwargs)
 
 
+def publicly_credited_people():
+    """People named (not anonymously) on at least one published post: those with a page.
+
+    A person whose only published work is anonymous has no public page or feed: its
+    existence alone would hint at who wrote those posts. Looking them up by slug is one
+    query whether the slug is unknown or belongs to such a person, so neither the answer
+    nor its timing tells an outsider that the record exists.
+    """
+    named = Credit.objects.filter(
+        person=OuterRef("pk"), anonymous=False, post__in=Post.objects.published()
+    )
+    return Person.objects.filter(Exists(named))
+
+
 class PersonDetailView(PublishedPostsMixin, ListView):
     template_name = "posts/person_detail.html"
 
     def get_queryset(self):
-        self.person = get_object_or_404(Person, slug=self.kwargs["slug"])
-        posts = super().get_queryset().credited_publicly_to(self.person)
-        # A person whose only published work is anonymous has no public page:
-        # its existence alone would hint at who wrote those posts.
-        if not posts.exists():
-            raise Http404("No public posts credit this person.")
-        return posts
+        self.person = get_object_or_404(publicly_credited_people(), slug=self.kwargs["slug"])
+        return super().get_queryset().credited_publicly_to(self.person)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(person=self.person, **kwargs)

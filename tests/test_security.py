@@ -1,9 +1,23 @@
 """Security headers, cookies, the admin path and the sign-in lock-out."""
 
+import ipaddress
+import random
+import re
+
 import pytest
+from axes.models import AccessAttempt
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import make_post
+from flse_hub.env import trusted_proxies
+from flse_hub.security import ForwardedHeadersMiddleware, client_ip
+from tests.factories import make_person, make_post
+from tests.people.helpers import sign_up
 from tests.test_settings import run_manage
 
 pytestmark = pytest.mark.django_db
@@ -77,11 +91,12 @@ def editor(django_user_model):
     return django_user_model.objects.create_superuser("editor", "e@example.org", LOGIN_PASSWORD)
 
 
-def sign_in(client, password, address="203.0.113.5", username="editor"):
+def sign_in(client, password, address="203.0.113.5", username="editor", **headers):
     return client.post(
         reverse("admin:login"),
         {"username": username, "password": password, "next": reverse("admin:index")},
         REMOTE_ADDR=address,
+        **headers,
     )
 
 
@@ -127,3 +142,197 @@ def test_quick_exit_topic_puts_exit_this_page_on_its_posts(client, settings):
     assert "<script>" not in page  # the behaviour is an external file, allowed by the CSP
     other = client.get(plain.get_absolute_url()).content.decode()
     assert "Exit this page" not in other and "exit-this-page.js" not in other
+
+
+# The client address and the scheme: forwarded headers count only from our own proxies.
+
+PROXY = "10.0.0.2"  # the reverse proxy, inside DJANGO_TRUSTED_PROXIES
+OUTSIDER = "203.0.113.66"  # anyone who reaches gunicorn directly
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    """Settings as settings.py makes them with DJANGO_BEHIND_TLS_PROXY=true and
+    DJANGO_TRUSTED_PROXIES=10.0.0.0/8."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = (ipaddress.ip_network("10.0.0.0/8"),)
+    settings.TRUSTED_PROXY_UNIX_SOCKET = False
+    return settings
+
+
+@pytest.fixture
+def fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def random_address():
+    return str(ipaddress.IPv4Address(random.getrandbits(32)))
+
+
+def test_a_forged_forwarded_for_from_outside_does_not_escape_the_lock_out(
+    client, editor, behind_proxy
+):
+    for _ in range(behind_proxy.AXES_FAILURE_LIMIT):
+        response = sign_in(client, "wrong", address=OUTSIDER, HTTP_X_FORWARDED_FOR=random_address())
+    assert response.status_code == 429
+    # A new forged address per attempt changes nothing: the lock is on the real peer.
+    again = sign_in(client, LOGIN_PASSWORD, address=OUTSIDER, HTTP_X_FORWARDED_FOR=random_address())
+    assert again.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {OUTSIDER}
+
+
+def test_the_lock_out_counts_the_client_our_proxy_names(client, editor, behind_proxy):
+    reader = "198.51.100.20"
+    for _ in range(behind_proxy.AXES_FAILURE_LIMIT):
+        # What the client wrote comes first; our proxy appended what it saw.
+        forwarded = f"{random_address()}, {reader}"
+        response = sign_in(client, "wrong", address=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+    assert response.status_code == 429
+    assert (
+        sign_in(client, LOGIN_PASSWORD, address=PROXY, HTTP_X_FORWARDED_FOR=reader).status_code
+        == 429
+    )
+    # Another reader behind the same proxy is not locked out with them.
+    other = sign_in(client, LOGIN_PASSWORD, address=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.21")
+    assert other.status_code == 302
+
+
+def test_a_forged_forwarded_for_from_outside_does_not_escape_the_signup_limit(
+    client, behind_proxy, fresh_rate_limits
+):
+    behind_proxy.NEWSLETTER_RATE_PER_IP = (2, 3600)
+    answers = [
+        sign_up(
+            client,
+            f"n{n}@example.org",
+            environ={"REMOTE_ADDR": OUTSIDER, "HTTP_X_FORWARDED_FOR": random_address()},
+        ).status_code
+        for n in range(4)
+    ]
+    assert answers == [302, 302, 429, 429]
+
+
+def test_the_signup_limit_counts_each_client_behind_our_proxy(
+    client, behind_proxy, fresh_rate_limits
+):
+    behind_proxy.NEWSLETTER_RATE_PER_IP = (1, 3600)
+
+    def via_proxy(email, client_address):
+        environ = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": client_address}
+        return sign_up(client, email, environ=environ).status_code
+
+    assert via_proxy("p1@example.org", "198.51.100.30") == 302
+    assert via_proxy("p2@example.org", "198.51.100.30") == 429
+    assert via_proxy("p3@example.org", "198.51.100.31") == 302
+
+
+def test_a_client_that_reaches_gunicorn_directly_cannot_claim_https(client, behind_proxy):
+    behind_proxy.SECURE_SSL_REDIRECT = True
+    url = reverse("posts:home")
+    direct = client.get(url, REMOTE_ADDR=OUTSIDER, HTTP_X_FORWARDED_PROTO="https")
+    assert direct.status_code == 301
+    assert direct["Location"].startswith("https://")
+    via_proxy = client.get(url, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_PROTO="https")
+    assert via_proxy.status_code == 200
+    assert via_proxy["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_forwarded_headers_from_outside_never_reach_the_view(behind_proxy):
+    seen = {}
+
+    def view(request):
+        seen.update(request.META)
+        return HttpResponse()
+
+    forged = {"HTTP_X_FORWARDED_FOR": "1.2.3.4", "HTTP_X_FORWARDED_HOST": "evil.example"}
+    ForwardedHeadersMiddleware(view)(RequestFactory().get("/", REMOTE_ADDR=OUTSIDER, **forged))
+    assert not any(key.startswith("HTTP_X_FORWARDED") for key in seen)
+    ForwardedHeadersMiddleware(view)(RequestFactory().get("/", REMOTE_ADDR=PROXY, **forged))
+    assert seen["HTTP_X_FORWARDED_HOST"] == "evil.example"  # a trusted proxy's, passed on
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "client_address"),
+    [
+        (OUTSIDER, "198.51.100.1", OUTSIDER),  # not from a proxy: the header is ignored
+        (PROXY, "198.51.100.1", "198.51.100.1"),
+        (PROXY, "6.6.6.6, 198.51.100.1", "198.51.100.1"),  # the client's own entry is skipped
+        (PROXY, "198.51.100.1, 10.9.9.9", "198.51.100.1"),  # two proxies of ours in a row
+        (PROXY, "", PROXY),  # a proxy that names no one is the client
+        (PROXY, "198.51.100.1, not-an-address", PROXY),  # garbage stops the walk
+        (PROXY, "198.51.100.1, 10.9.9.9:80", PROXY),
+        (PROXY, "2001:db8::1", "2001:db8::1"),
+        (f"::ffff:{PROXY}", "198.51.100.1", "198.51.100.1"),  # IPv4 on a dual-stack socket
+        ("", "198.51.100.1", ""),  # a unix socket, not trusted here
+    ],
+)
+def test_client_ip_walks_forwarded_for_from_the_right(
+    behind_proxy, peer, forwarded, client_address
+):
+    request = RequestFactory().get("/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == client_address
+
+
+def test_a_proxy_on_a_unix_socket_is_trusted_when_configured(behind_proxy):
+    behind_proxy.TRUSTED_PROXY_UNIX_SOCKET = True
+    request = RequestFactory().get("/", REMOTE_ADDR="", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert client_ip(request) == "198.51.100.1"
+
+
+def test_trusted_proxies_are_parsed_and_checked(monkeypatch):
+    monkeypatch.setenv("TEST_PROXIES", " 127.0.0.1 , 10.0.0.0/8,::1/128, unix ")
+    networks, unix_socket = trusted_proxies("TEST_PROXIES")
+    assert [str(n) for n in networks] == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+    assert unix_socket
+    assert trusted_proxies("UNSET_PROXIES") == ((), False)
+    for bad in ["10.0.0.1/8", "proxy.example.org", "10.0.0.0/33"]:
+        monkeypatch.setenv("TEST_PROXIES", f"127.0.0.1,{bad}")
+        with pytest.raises(ImproperlyConfigured, match="TEST_PROXIES"):
+            trusted_proxies("TEST_PROXIES")
+
+
+def test_behind_a_tls_proxy_only_this_machine_is_trusted_by_default(tmp_path):
+    show = (
+        "from django.conf import settings as s; "
+        "print(s.TRUSTED_PROXIES, s.TRUSTED_PROXY_UNIX_SOCKET)"
+    )
+    env = {"FLSE_VAR_DIR": str(tmp_path)}
+    result = run_manage("shell", "-c", show, DJANGO_BEHIND_TLS_PROXY="true", **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "(IPv4Network('127.0.0.1/32'), IPv6Network('::1/128')) True"
+    )
+    result = run_manage("shell", "-c", show, **env)
+    assert result.stdout.strip().splitlines()[-1] == "() False"
+    result = run_manage("check", DJANGO_TRUSTED_PROXIES="10.0.0.1/8", **env)
+    assert result.returncode != 0
+    assert "DJANGO_TRUSTED_PROXIES: '10.0.0.1/8' is not an address or network" in result.stderr
+
+
+def _same_statements(queries, slug):
+    """The SQL of `queries` with the slug and the request's clock written out of it."""
+    return [
+        re.sub(r"'\d{4}-\d\d-\d\d[ T][\d:.+]+'", "'<now>'", query["sql"]).replace(slug, "<slug>")
+        for query in queries
+    ]
+
+
+@pytest.mark.parametrize(
+    "name", ["posts:person", "posts:person-feed-atom", "posts:person-feed-rss"]
+)
+def test_a_person_credited_only_anonymously_is_looked_up_like_an_unknown_slug(client, name):
+    # Their 404 must not take longer than a slug that never existed: same queries, same count.
+    hidden = make_person("Hidden Writer")
+    make_post("Anonymous post", authors=[(hidden, {"anonymous": True})])
+    make_post("Draft naming them", authors=[hidden], published=False)
+    statements = {}
+    for slug in [hidden.slug, "never-existed"]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(name, kwargs={"slug": slug})).status_code == 404
+        statements[slug] = _same_statements(queries, slug)
+    assert statements[hidden.slug] == statements["never-existed"]
+    # The same person named on a published post has their page.
+    make_post("Named post", authors=[hidden])
+    assert client.get(reverse(name, kwargs={"slug": hidden.slug})).status_code == 200

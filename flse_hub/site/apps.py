@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class SiteConfig(AppConfig):
+    name = "flse_hub.site"
+    label = "site"
+    verbose_name = "Site"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from flse_hub import freshness
+
+        # Templates and code may change with a deploy, which always migrates:
+        # moving the content version then makes every server send the new pages.
+        post_migrate.connect(freshness.bump_after_migrate, dispatch_uid="freshness_post_migrate")
