@@ -16,6 +16,7 @@ from django.utils.csp import CSP
 from flse_hub.env import (
     caches_from_url,
     env_bool,
+    env_int,
     env_list,
     env_megabytes,
     env_rate,
