@@ -18,6 +18,7 @@ from posts.models import Credit, Post, SearchDocument, SearchPending, SearchTerm
 from posts.search import search
 from posts.search.query import parse
 from tests.factories import make_person, make_post, make_topic
+from tests.people.helpers import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -405,6 +406,7 @@ def test_renaming_an_anonymous_author_does_not_leak_the_name():
     make_post("Reflection", authors=[(secret, {"anonymous": True, "public_label": "A peer"})])
     secret.name = "Loud Revealed"
     secret.save()
+    run_worker()
     assert search("Revealed").total == 0
 
 
@@ -455,6 +457,7 @@ def test_person_and_topic_renames_update_the_index():
     person.save()
     topic.name = "Participatory evaluation"
     topic.save()
+    run_worker()
     assert slugs("Newname") == [post.slug]
     assert slugs("participatory") == [post.slug]
     assert search("Surname").total == 0
@@ -470,6 +473,7 @@ def test_topic_changes_update_the_index():
     assert search("gardening").total == 0
     post.topics.add(topic)
     topic.delete()
+    run_worker()
     assert search("gardening").total == 0
 
 
