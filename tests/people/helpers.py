@@ -56,6 +56,4 @@ def run_worker():
     with mock.patch(
         "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
     ):
-        call_command(
-            "db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0
-        )
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)

@@ -464,6 +464,46 @@ def test_person_and_topic_renames_update_the_index():
     assert search("peer research").total == 0
 
 
+@pytest.mark.parametrize("kind", ["topic", "person"])
+def test_a_rename_only_marks_posts_and_the_worker_reindexes_them(kind):
+    """The request's work does not grow with the posts a rename touches; the worker's does."""
+    queries = {}
+    for n, (old, new) in {3: ("Aardvark", "Bluebird"), 30: ("Cormorant", "Dolphin")}.items():
+        if kind == "topic":
+            renamed = make_topic(old)
+            posts = [make_post(f"Topic post {n}-{i}", topics=[renamed]) for i in range(n)]
+        else:
+            renamed = make_person(f"Ada {old}")
+            posts = [make_post(f"Credited post {n}-{i}", authors=[renamed]) for i in range(n)]
+        renamed.name = new if kind == "topic" else f"Ada {new}"
+        with CaptureQueriesContext(connection) as captured:
+            renamed.save()
+        queries[n] = len(captured)
+        # Nothing reindexed yet: the documents still carry the old name.
+        assert SearchDocument.objects.filter(meta__contains=old).count() == n
+        run_worker()
+        assert sorted(h.post.pk for h in search(new, per_page=50).hits) == sorted(
+            p.pk for p in posts
+        )
+        assert search(old).total == 0
+        assert not SearchDocument.objects.filter(meta__contains=old).exists()
+        assert not SearchPending.objects.exists()
+    assert queries[3] == queries[30]
+
+
+def test_a_search_leaves_renamed_posts_to_the_worker():
+    topic = make_topic("Kestrel")
+    make_post("A post", topics=[topic])
+    topic.name = "Lapwing"
+    topic.save()
+    with CaptureQueriesContext(connection) as captured:
+        search("post")
+    assert not any("posts_searchterm" in q["sql"] and "INSERT" in q["sql"] for q in captured)
+    assert SearchPending.objects.count() == 1
+    run_worker()
+    assert search("lapwing").total == 1
+
+
 def test_topic_changes_update_the_index():
     post = make_post("Topic test")
     topic = make_topic("Gardening")
