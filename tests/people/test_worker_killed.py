@@ -15,6 +15,7 @@ import sys
 import threading
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -58,7 +59,9 @@ def _database_url():
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    user, password = quote(db["USER"] or "", safe=""), quote(db["PASSWORD"] or "", safe="")
+    host = quote(db["HOST"] or "127.0.0.1", safe="")  # a socket folder needs quoting too
+    return f"postgres://{user}:{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _worker(smtp_port, *extra):
