@@ -127,9 +127,9 @@ def due_emails(env, src):
         "print(S.objects.filter(confirmation_sent_at__isnull=True).count(), S.objects.count())"
     )
     out = subprocess.run(
-        [PYTHON, "manage.py", "shell", "-c", code],
+        [PYTHON, "manage.py", "shell", "--verbosity", "0", "-c", code],
         cwd=src, env=env, capture_output=True, text=True, check=True, timeout=60,
-    ).stdout.split()  # fmt: skip
+    ).stdout.split()[-2:]  # fmt: skip
     return int(out[0]), int(out[1])
 
 
@@ -155,9 +155,15 @@ def main():
             "EMAIL_URL": f"smtp://127.0.0.1:{mail_server.port}?timeout={SMTP_TIMEOUT}",
             "NEWSLETTER_RATE_PER_IP": "100000/3600",
             "DJANGO_LOG_LEVEL": "ERROR",
+            # DEBUG off serves hashed static names: collectstatic writes them here.
+            "DJANGO_STATIC_ROOT": f"{var}/static",
         }
         try:
-            for command in (["migrate", "--noinput"], ["load_demo_content"]):
+            for command in (
+                ["migrate", "--noinput"],
+                ["load_demo_content"],
+                ["collectstatic", "--noinput"],
+            ):
                 subprocess.run(
                     [PYTHON, "manage.py", *command],
                     cwd=args.src,

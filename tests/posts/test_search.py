@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -502,6 +503,20 @@ def test_a_search_leaves_renamed_posts_to_the_worker():
     assert SearchPending.objects.count() == 1
     run_worker()
     assert search("lapwing").total == 1
+
+
+def test_deleting_a_topic_marks_its_posts_and_queues_one_reindex():
+    topic = make_topic("Gannet")
+    for i in range(5):
+        make_post(f"Seabird post {i}", topics=[topic])
+    with TestCase.captureOnCommitCallbacks() as queued:
+        topic.delete()
+    assert len(queued) == 1  # one task for all five posts
+    assert SearchPending.objects.count() == 5
+    assert search("gannet").total == 5  # until the worker has run
+    run_worker()
+    assert search("gannet").total == 0
+    assert search("seabird").total == 5
 
 
 def test_topic_changes_update_the_index():
