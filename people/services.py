@@ -167,7 +167,9 @@ def send_due_email(subscriber_pk, *, base_url=None, worker_id=""):
     )
     if not claimed:
         return "not due"
-    subscriber = Subscriber.objects.get(pk=subscriber_pk)
+    subscriber = Subscriber.objects.filter(pk=subscriber_pk).first()
+    if subscriber is None:  # erased a moment ago
+        return "not due"
     ours = Subscriber.objects.filter(pk=subscriber_pk, sending_since=claimed_at)
     mailer = mail.mailers.default
     try:
