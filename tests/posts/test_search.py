@@ -519,6 +519,17 @@ def test_deleting_a_topic_marks_its_posts_and_queues_one_reindex():
     assert search("seabird").total == 5
 
 
+def test_deleting_a_post_with_topics_leaves_nothing_marked():
+    topic = make_topic("Puffin")
+    post = make_post("Short-lived", topics=[topic])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        post.delete()
+    connection.check_constraints()  # no mark left pointing at the deleted post
+    assert not SearchPending.objects.exists()
+    run_worker()
+    assert search("puffin").total == 0
+
+
 def test_topic_changes_update_the_index():
     post = make_post("Topic test")
     topic = make_topic("Gardening")
