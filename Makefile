@@ -32,9 +32,13 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo_content
 
+# The site and, beside it, the background worker that sends its emails and does bulk
+# re-indexing (manage.py run_worker); Ctrl-C stops both.
 run: demo
 	$(PY) manage.py ensure_staff_login
 	@echo "Emails the site sends (newsletter confirmations) are written to var/sent-emails/."
+	@DJANGO_DEBUG=true $(PY) manage.py run_worker --no-reload --worker-id=local-$(PORT) & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite: unit and page tests, then the real-browser checks wherever a
@@ -62,6 +66,12 @@ format: install
 .PHONY: bench-newsletter
 bench-newsletter: install
 	$(PY) bench/newsletter_load.py $(BENCH_ARGS)
+
+# The home page while 20 signups wait on a mail server that never answers, and without
+# them (gunicorn, DEBUG off; issue 9). Prints p50/p95 of both and the signups' times.
+.PHONY: bench-slow-smtp
+bench-slow-smtp: install
+	$(PY) bench/slow_smtp.py $(BENCH_ARGS)
 
 # Search benchmark (issue 3): SQLite and PostgreSQL at N = 1,000 / 10,000 / 100,000 in
 # databases of their own. BENCH_SIZES=1000,10000 for a shorter run; see bench/run.sh.

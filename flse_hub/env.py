@@ -217,3 +217,40 @@ def trusted_proxies(name, default=""):
                 f"10.0.0.0/8 ({error})."
             ) from None
     return tuple(networks), unix_socket
+
+
+def tasks_from_url(url):
+    """Map TASKS_URL onto Django's TASKS["default"] (work done outside the request).
+
+    database:            django-tasks-db: tasks are rows in our own database, run by
+                         `manage.py run_worker` (needs no other server)
+    rq://host:6379/0     django-tasks-rq on a Redis queue, for several machines
+                         (install django-tasks-rq; `manage.py rqworker` runs them)
+    immediate:           run each task inside the request that enqueues it (debugging
+                         only: it brings back the waits the worker exists to remove)
+    dummy:               keep tasks and never run them
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "database":
+        return {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    if scheme == "immediate":
+        return {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    if scheme == "dummy":
+        return {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    if scheme in {"rq", "rqs"}:
+        return {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    raise ImproperlyConfigured(
+        f"TASKS_URL scheme {scheme!r} is not supported: use database:, rq://host:6379/0, "
+        "immediate: or dummy:."
+    )
+
+
+def rq_queues_from_url(url):
+    """RQ_QUEUES for django-tasks-rq when TASKS_URL is rq://host:port/db (rqs:// for TLS)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in {"rq", "rqs"}:
+        return {}
+    redis = "rediss" if parts.scheme.lower() == "rqs" else "redis"
+    netloc = parts.netloc or "localhost:6379"
+    return {"default": {"URL": f"{redis}://{netloc}{parts.path or '/0'}"}}

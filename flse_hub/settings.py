@@ -22,7 +22,9 @@ from flse_hub.env import (
     env_rate,
     mailers_from_url,
     media_url,
+    rq_queues_from_url,
     secret_key,
+    tasks_from_url,
     trusted_proxies,
 )
 
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
     "axes",
     "taggit",
     "django_prose_editor",
+    "django_tasks_db",
     "people",
     "posts",
     "flse_hub.site",
@@ -277,3 +280,17 @@ NEWSLETTER_CONFIRM_MAX_AGE = 60 * 60 * 24 * 7
 # Key of the erased-address hashes. It must outlive SECRET_KEY rotations, or
 # erased people could be re-added: set it explicitly in production.
 NEWSLETTER_SUPPRESSION_KEY = os.environ.get("NEWSLETTER_SUPPRESSION_KEY", SECRET_KEY)
+
+# Background tasks (django.tasks). Emails and bulk re-indexing run outside the
+# request, in the worker that `make run` starts (`manage.py run_worker`). The
+# default keeps tasks as rows in our own database, so it needs no other server;
+# TASKS_URL=rq://host:6379/0 moves them to a Redis queue (see README).
+TASKS_URL = os.environ.get("TASKS_URL", "database:")
+TASKS = tasks_from_url(TASKS_URL)
+if RQ_QUEUES := rq_queues_from_url(TASKS_URL):
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+# A send that has held its claim this long is presumed dead (its worker was
+# killed) and the email is due again. Longer than any one send can take, so a
+# slow but live send is never doubled; a restarted worker with the same
+# --worker-id reclaims its own emails at once (people.services).
+NEWSLETTER_SEND_LEASE = timedelta(seconds=env_int("NEWSLETTER_SEND_LEASE_SECONDS", 15 * 60))

@@ -70,12 +70,20 @@ class SubscriberQuerySet(models.QuerySet):
 
     def awaiting_confirmation_email(self):
         """Pending subscribers who asked for a confirmation email that has not gone out."""
+        return self.emails_due().filter(status=Subscriber.Status.PENDING)
+
+    def emails_due(self):
+        """Subscribers owed an email: asked for after the last one the mail server accepted."""
         return self.filter(
-            Q(status=Subscriber.Status.PENDING),
+            Q(status__in=[Subscriber.Status.PENDING, Subscriber.Status.ACTIVE]),
             Q(confirmation_requested_at__isnull=False),
             Q(confirmation_sent_at__isnull=True)
             | Q(confirmation_sent_at__lt=F("confirmation_requested_at")),
         )
+
+    def free_to_send(self, *, now, lease):
+        """Rows no live sender holds: never claimed, or claimed longer than `lease` ago."""
+        return self.filter(Q(sending_since__isnull=True) | Q(sending_since__lt=now - lease))
 
 
 class Subscriber(models.Model):
@@ -104,9 +112,19 @@ class Subscriber(models.Model):
         max_length=300, blank=True, help_text="The page the signup form was on."
     )
 
-    # The confirmation email: an email is due while requested_at is later than sent_at.
+    class Request(models.TextChoices):
+        SIGNUP = "signup", "Signup form"
+        LINK = "link", "“Email me a link” form"
+
+    # The subscriber's next email (the confirmation while pending; for an active
+    # subscriber, a link to change topics or leave): it is due while requested_at is
+    # later than sent_at. sent_at is written only once the mail server has accepted
+    # the message; a sender holds the row meanwhile (sending_since, sending_worker).
     confirmation_requested_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.CharField("email asked for by", max_length=6, choices=Request, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    sending_since = models.DateTimeField(null=True, blank=True, editable=False)
+    sending_worker = models.CharField(max_length=64, blank=True, editable=False)
     confirmation_failed_at = models.DateTimeField(null=True, blank=True)
     confirmation_error = models.TextField("last sending error", blank=True)
     confirmation_attempts = models.PositiveSmallIntegerField(

@@ -1,17 +1,25 @@
-"""The newsletter's writes: signup, confirmation emails, confirm, leave, erase.
+"""The newsletter's writes: signup, its emails, confirm, leave, erase.
 
-Rows are written before any email is sent, and mail is only sent outside a
-transaction, so a slow or broken mail server never holds a database lock and
-never loses a signup: a failed send is recorded on the row and
-`manage.py send_pending_confirmations` retries it.
+A request never talks to the mail server. It records on the subscriber's row
+that an email is due and queues one task (people.tasks) that sends it; the row,
+not the queue, is the record of what is owed. "Sent" is written only after the
+mail server has accepted the message, so a worker that dies mid-send leaves the
+email due, and `run_worker` (at start-up) or `send_pending_confirmations` (from
+cron) queues it again.
+
+The two public forms do the same statements and queue one task whatever the
+address's state (unknown, pending, active, unsubscribed, erased): the database
+decides what each statement changes and the task decides what, if anything, to
+send, so neither the answer nor its timing says whether an address is listed.
 """
 
 import logging
-from contextlib import nullcontext
+from functools import partial
 
 from django.conf import settings
+from django.core import mail
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,12 +36,14 @@ MAX_ERROR_LENGTH = 2000
 
 
 def signup(email, *, name="", topics=(), consent_version=None, source_page="", base_url=None):
-    """Record a signup and send the email it calls for.
+    """Record a signup and queue the email it calls for.
 
-    The caller shows the same answer whatever happened here, so nobody can
-    learn whether an address is on the list: the only difference is the email
-    that the address's owner receives (a confirmation link, or for an active
-    subscriber a note with a link to change topics or leave).
+    Every state takes the same statements: an insert that does nothing if the
+    address is known, an update that records the fresh consent unless the
+    subscriber is active (knowing someone's address must not let a stranger
+    edit their name or topics), an update that asks for an email, and one task.
+    The only difference is what the owner finds in their inbox: a confirmation
+    link, or for an active subscriber a note with a link to change topics or leave.
     """
     email = normalise_email(email)
     # Counted for every address, known or not, so the limit itself reveals nothing.
@@ -46,65 +56,50 @@ def signup(email, *, name="", topics=(), consent_version=None, source_page="", b
         "consent_version": consent_version or consent.CURRENT_VERSION,
         "source_page": source_page[:300],
     }
-    # The email is claimed (sent_at = requested_at) by the same statement that
-    # saves the row; delivery happens after it is committed.
-    claim = {"confirmation_requested_at": now, "confirmation_sent_at": now} if may_email else {}
-    subscriber, created = _get_or_insert(email, name=name, **claim, **consent_record)
-    previous_sent_at = None
-    if not created and subscriber.status != Subscriber.Status.ACTIVE:
+    request = {
+        "confirmation_requested_at": now,
+        "requested_by": Subscriber.Request.SIGNUP,
+        "confirmation_attempts": 0,
+    }
+    this_address = Subscriber.objects.for_email(email)
+    with transaction.atomic():
+        # Single statements, no read-then-write: two signups of one address at once
+        # both end on the one row the unique constraint allows.
+        Subscriber.objects.bulk_create(
+            [Subscriber(email=email, name=name, **consent_record)], ignore_conflicts=True
+        )
         # Pending: the latest submission is the consent on record.
         # Unsubscribed: this is a fresh consent, confirmed afresh.
-        previous_sent_at = subscriber.confirmation_sent_at
-        changes = {
+        this_address.exclude(status=Subscriber.Status.ACTIVE).update(
             **consent_record,
-            **claim,
-            "status": Subscriber.Status.PENDING,
-            "confirmed_at": None,
+            status=Subscriber.Status.PENDING,
+            confirmed_at=None,
             **({"name": name} if name else {}),
-            **({"confirmation_attempts": 0} if claim else {}),
-        }
-        # One conditional UPDATE: if they confirmed a moment ago, leave them be.
-        if (
-            Subscriber.objects.filter(pk=subscriber.pk)
-            .exclude(status=Subscriber.Status.ACTIVE)
-            .update(**changes)
-        ):
-            for field, value in changes.items():
-                setattr(subscriber, field, value)
-        else:
-            subscriber.refresh_from_db()
-    if subscriber.status == Subscriber.Status.ACTIVE:
-        # Nothing changes: knowing someone's address must not let a stranger edit
-        # their name or topics. The owner is emailed a link to do it.
+        )
         if may_email:
-            _send_best_effort(subscriber, "already_subscribed", base_url)
-        return
-    if topics:
-        _set_interests(subscriber, topics)
-    if claim:
-        _deliver_confirmation(subscriber, now, previous_sent_at, base_url)
+            this_address.update(**request)
+        if topics:
+            _set_interests_unless_active(email, topics)
+        pk = this_address.values_list("pk", flat=True).first()
+        if may_email:
+            _queue_email(pk, base_url)
 
 
-def _get_or_insert(email, **fields):
-    """(subscriber, created) for `email`, in single statements.
-
-    No transaction spans the lookup and the insert: each statement holds
-    SQLite's write lock only while it runs, which keeps signups flowing when
-    many arrive at once. Two signups of one address can both miss the lookup;
-    the database's unique constraint stops the second insert, which then reads
-    the winner's row.
-    """
-    existing = Subscriber.objects.for_email(email).first()
-    if existing is not None:
-        return existing, False
-    # A savepoint only when called inside a transaction (as in tests), so the
-    # caught IntegrityError does not poison it.
-    guard = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
-    try:
-        with guard:
-            return Subscriber.objects.create(email=email, **fields), True
-    except IntegrityError:
-        return Subscriber.objects.for_email(email).get(), False
+def _set_interests_unless_active(email, topics):
+    """Replace a non-active subscriber's topics; leave an active one's alone, in the same
+    two statements either way."""
+    changeable = Subscriber.objects.for_email(email).exclude(status=Subscriber.Status.ACTIVE)
+    Interest.objects.filter(subscriber__in=changeable).delete()
+    slugs = sorted(set(topics))
+    # INSERT … SELECT: the database, not a Python branch, skips an active subscriber.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Interest._meta.db_table} (subscriber_id, topic_slug) "  # noqa: S608
+            f"SELECT s.id, t.column1 FROM {Subscriber._meta.db_table} s "
+            f"CROSS JOIN (VALUES {', '.join(['(%s)'] * len(slugs))}) t "
+            "WHERE LOWER(s.email) = LOWER(%s) AND s.status <> %s",
+            [*slugs, email, Subscriber.Status.ACTIVE],
+        )
 
 
 def _set_interests(subscriber, topics):
@@ -116,80 +111,141 @@ def _set_interests(subscriber, topics):
 
 
 def request_manage_link(email, *, base_url=None):
-    """Email a "change your topics or leave" link if the address is on the list.
+    """Queue a "change your topics or leave" link for the address, if it is on the list.
 
-    Unknown and unsubscribed addresses get nothing, but the caller's answer is
-    the same. A pending subscriber is sent the confirmation email again.
+    An active subscriber gets the link, a pending one the confirmation email again;
+    unknown and unsubscribed addresses get nothing. The statements and the one task
+    are the same in every case: the task finds nothing due for the latter.
     """
     email = normalise_email(email)
     if not ratelimit.allow(
         "newsletter-address", address_hash(email), settings.NEWSLETTER_RATE_PER_ADDRESS
     ):
         return
-    subscriber = Subscriber.objects.for_email(email).first()
-    if subscriber is None or subscriber.status == Subscriber.Status.UNSUBSCRIBED:
-        return
-    if subscriber.status == Subscriber.Status.ACTIVE:
-        _send_best_effort(subscriber, "manage", base_url)
-        return
-    Subscriber.objects.filter(pk=subscriber.pk).update(
-        confirmation_requested_at=timezone.now(), confirmation_attempts=0
-    )
-    send_confirmation(subscriber.pk, base_url=base_url)
+    this_address = Subscriber.objects.for_email(email)
+    with transaction.atomic():
+        this_address.filter(
+            status__in=[Subscriber.Status.PENDING, Subscriber.Status.ACTIVE]
+        ).update(
+            confirmation_requested_at=timezone.now(),
+            requested_by=Subscriber.Request.LINK,
+            confirmation_attempts=0,
+        )
+        _queue_email(this_address.values_list("pk", flat=True).first(), base_url)
 
 
-def send_confirmation(subscriber_pk, *, base_url=None):
-    """Send the confirmation email if one is due; record a failure. True if sent.
+def _queue_email(subscriber_pk, base_url):
+    """Queue the send once the row that asks for it is committed.
 
-    The row is claimed with a conditional UPDATE first, so two senders (a
-    request and the cron command) never both send it.
+    After the commit, not inside it, so that a queue in another store (Redis) never
+    runs the task before the row exists. A process killed between the commit and
+    the enqueue leaves the row due with no task: the start-up sweep and the cron
+    command (enqueue_due_emails) queue it then.
     """
-    subscriber = Subscriber.objects.filter(pk=subscriber_pk).first()
-    if subscriber is None or not subscriber.confirmation_due:
-        return False
-    previous_sent_at = subscriber.confirmation_sent_at
+    from people.tasks import send_subscriber_email
+
+    transaction.on_commit(partial(send_subscriber_email.enqueue, subscriber_pk, base_url))
+
+
+def send_due_email(subscriber_pk, *, base_url=None, worker_id=""):
+    """Send the subscriber's due email, if any; returns "sent", "not due" or "failed".
+
+    The row is claimed with a conditional UPDATE first, so two senders (two
+    workers, or a task queued twice) never both send it. The claim is not
+    "sent": a sender killed mid-send leaves the claim, which lapses after
+    NEWSLETTER_SEND_LEASE, or at once when a worker starts again under the
+    same id (enqueue_due_emails), and the email is due again.
+    """
+    if subscriber_pk is None:
+        return "not due"
     claimed_at = timezone.now()
     claimed = (
-        Subscriber.objects.awaiting_confirmation_email()
+        Subscriber.objects.emails_due()
+        .free_to_send(now=claimed_at, lease=settings.NEWSLETTER_SEND_LEASE)
         .filter(pk=subscriber_pk)
-        .update(confirmation_sent_at=claimed_at)
+        .update(sending_since=claimed_at, sending_worker=worker_id or "")
     )
     if not claimed:
-        return False
-    return _deliver_confirmation(subscriber, claimed_at, previous_sent_at, base_url)
-
-
-def _deliver_confirmation(subscriber, claimed_at, previous_sent_at, base_url):
-    """Send a claimed confirmation email; on failure, record it and release the claim."""
+        return "not due"
+    subscriber = Subscriber.objects.filter(pk=subscriber_pk).first()
+    if subscriber is None:  # erased a moment ago
+        return "not due"
+    ours = Subscriber.objects.filter(pk=subscriber_pk, sending_since=claimed_at)
+    mailer = mail.mailers.default
     try:
-        _send(subscriber, "confirm", base_url)
+        message = _message(subscriber, _kind_of_email(subscriber), base_url)
+        mailer.open()
+        mailer.send_messages([message])
     except Exception as error:
-        log.warning("Confirmation email to subscriber %s failed: %s", subscriber.pk, error)
-        Subscriber.objects.filter(pk=subscriber.pk, confirmation_sent_at=claimed_at).update(
-            confirmation_sent_at=previous_sent_at,
+        log.warning("Newsletter email to subscriber %s failed: %s", subscriber.pk, error)
+        ours.update(
+            sending_since=None,
+            sending_worker="",
             confirmation_failed_at=timezone.now(),
             confirmation_error=f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH],
             confirmation_attempts=F("confirmation_attempts") + 1,
         )
-        return False
-    return True
+        _close_quietly(mailer)
+        return "failed"
+    # The one window no design closes: the server has accepted the message and this
+    # UPDATE has not yet committed. A kill here leaves the claim, and once it lapses
+    # the email goes again (the only way anyone gets two). So nothing runs in
+    # between: the message was rendered and the connection opened before sending,
+    # and the connection is closed (QUIT, which a slow server can stall) only after.
+    # sent_at is the claim time, so a request that arrived mid-send is still due.
+    ours.update(
+        confirmation_sent_at=claimed_at,
+        sending_since=None,
+        sending_worker="",
+        confirmation_attempts=0,
+        confirmation_error="",
+    )
+    _close_quietly(mailer)
+    return "sent"
 
 
-def send_pending_confirmations(*, max_attempts=10, base_url=None):
-    """Send every confirmation email still due (never sent, or failed); returns (sent, failed)."""
+def _close_quietly(mailer):
+    try:
+        mailer.close()
+    except Exception as error:  # the message's fate is already recorded
+        log.info("Closing the mail connection failed: %s", error)
+
+
+def _kind_of_email(subscriber):
+    """What the subscriber's state at sending time calls for."""
+    if subscriber.status == Subscriber.Status.PENDING:
+        return "confirm"
+    if subscriber.requested_by == Subscriber.Request.LINK:
+        return "manage"
+    return "already_subscribed"
+
+
+def enqueue_due_emails(*, max_attempts=10, worker_id=None):
+    """Queue a send for every email still due that no live sender holds; returns the count.
+
+    Run by `run_worker` as it starts, with its id: a worker runs one task at a time,
+    so any claim still held under its own id was its earlier self's, killed mid-send,
+    and is released at once rather than when the lease lapses. Also run by
+    `send_pending_confirmations` from cron (which so retries failed sends). Queuing
+    an email that is already queued is harmless: the claim lets only one task send it.
+    """
+    from people.tasks import send_subscriber_email
+
+    if worker_id:
+        Subscriber.objects.filter(sending_worker=worker_id, sending_since__isnull=False).update(
+            sending_since=None, sending_worker=""
+        )
     due = (
-        Subscriber.objects.awaiting_confirmation_email()
+        Subscriber.objects.emails_due()
+        .free_to_send(now=timezone.now(), lease=settings.NEWSLETTER_SEND_LEASE)
         .filter(confirmation_attempts__lt=max_attempts)
         .order_by("confirmation_requested_at")
         .values_list("pk", flat=True)
     )
-    sent = failed = 0
-    for pk in list(due):
-        if send_confirmation(pk, base_url=base_url):
-            sent += 1
-        elif Subscriber.objects.filter(pk=pk).awaiting_confirmation_email().exists():
-            failed += 1
-    return sent, failed
+    pks = list(due)
+    for pk in pks:
+        send_subscriber_email.enqueue(pk, None)
+    return len(pks)
 
 
 def confirm(subscriber):
@@ -284,7 +340,7 @@ def _absolute(base_url, name, token):
     return base + reverse(name, kwargs={"token": token})
 
 
-def _send(subscriber, kind, base_url):
+def _message(subscriber, kind, base_url):
     unsubscribe_token = tokens.make(tokens.UNSUBSCRIBE, subscriber.pk)
     one_click_url = _absolute(base_url, "people:newsletter-one-click", unsubscribe_token)
     context = {
@@ -313,12 +369,4 @@ def _send(subscriber, kind, base_url):
     message.attach_alternative(
         render_to_string(f"emails/newsletter_{kind}.html", context), "text/html"
     )
-    message.send()
-
-
-def _send_best_effort(subscriber, kind, base_url):
-    """Send a courtesy email; its loss is logged, as the person can ask again."""
-    try:
-        _send(subscriber, kind, base_url)
-    except Exception as error:
-        log.warning("Newsletter %s email to subscriber %s failed: %s", kind, subscriber.pk, error)
+    return message

@@ -14,8 +14,8 @@ ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
 
 
 def _base_url(request):
-    # Links in emails sent during a request point back at the host the visitor
-    # used (ALLOWED_HOSTS has already vetted it); the cron command uses SITE_URL.
+    # Links in the emails a request queues point back at the host the visitor used
+    # (ALLOWED_HOSTS has already vetted it); emails queued again by a sweep use SITE_URL.
     return request.build_absolute_uri("/").rstrip("/")
 
 

@@ -1,8 +1,11 @@
 """Keeping the search index equal to what the public may see.
 
-Every write that can change a post's public text calls one of these functions
-inside the writing transaction (posts/search/signals.py connects them), so the
-index commits or rolls back with the write. The index never holds drafts,
+Every write that can change one post's public text reindexes it inside the
+writing transaction (posts/search/signals.py connects them), so the index
+commits or rolls back with the write. A write that touches many posts at once
+(renaming a topic or a person, deleting a topic) only marks them stale, in one
+statement, and the worker reindexes them (posts.tasks): the request's time
+does not grow with the number of posts. The index never holds drafts,
 scheduled posts or the names behind anonymous credits: a document is built
 only for a post that `is_published`, from public labels only.
 """
@@ -17,7 +20,7 @@ from collections import Counter
 from contextlib import contextmanager
 
 from django.db import connection, transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from posts.models import Credit, Post, TaggedPost
@@ -77,13 +80,14 @@ def _posts_with_index_data():
 @transaction.atomic
 def reindex_post(post_id):
     """Bring one post's index entry in line with the post: add, replace or remove it."""
+    # The pending mark goes first, before the post is read: a rename that marks the
+    # post again while this runs then waits for this transaction and is not lost.
+    SearchPending.objects.filter(post_id=post_id).delete()
     post = _posts_with_index_data().filter(pk=post_id).first()
     old = SearchDocument.objects.filter(post_id=post_id).first()
     old_words = vocabulary(old.__dict__) if old else set()
     if post is not None and post.is_scheduled:
-        SearchPending.objects.update_or_create(post=post, defaults={"due_at": post.published_at})
-    else:
-        SearchPending.objects.filter(post_id=post_id).delete()
+        SearchPending.objects.create(post=post, due_at=post.published_at)
     if post is None or not post.is_published:
         if old:
             old.delete()
@@ -98,9 +102,27 @@ def reindex_post(post_id):
 
 
 def reindex_posts(post_ids):
-    """Reindex several posts (after a person or topic they mention is renamed)."""
+    """Reindex several posts now, each in its own transaction."""
     for post_id in sorted(set(post_ids)):
         reindex_post(post_id)
+
+
+def mark_stale(post_ids):
+    """Mark the indexed posts among `post_ids` (a values_list queryset) for the worker.
+
+    One INSERT … SELECT whatever the number of posts. Only posts with a document
+    need it: drafts have none, and a scheduled post's existing mark (its
+    publication time) is kept, as it is indexed then with whatever is current.
+    """
+    ids_sql, ids_params = post_ids.query.sql_with_params()
+    pending, documents = SearchPending._meta.db_table, SearchDocument._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {pending} (post_id, due_at) "  # noqa: S608
+            f"SELECT d.post_id, %s FROM {documents} d WHERE d.post_id IN ({ids_sql}) "
+            "ON CONFLICT (post_id) DO NOTHING",
+            [timezone.now(), *ids_params],
+        )
 
 
 def posts_naming_person(person_id):
@@ -115,15 +137,42 @@ def posts_tagged(topic_id):
 
 
 def index_due_posts(limit=DUE_BATCH):
-    """Index scheduled posts whose time has come. Cheap when none are due (one indexed query)."""
+    """Index scheduled posts whose time has come. Cheap when none are due (one indexed query).
+
+    Searches call this; posts marked stale by a rename (whose mark is not their
+    publication time) are left to the worker, so a search never does a rename's work.
+    """
     due = list(
-        SearchPending.objects.filter(due_at__lte=timezone.now())
+        SearchPending.objects.filter(due_at__lte=timezone.now(), due_at=F("post__published_at"))
         .order_by("due_at")
         .values_list("post_id", flat=True)[:limit]
     )
     for post_id in due:
         reindex_post(post_id)
     return len(due)
+
+
+def index_pending_posts(batch_size=200):
+    """Reindex every post marked stale or due (the worker's task); returns how many.
+
+    Each post is its own short transaction, so a long run never holds the
+    database's write lock for long, and a worker killed half-way leaves the rest
+    marked for the next run.
+    """
+    done = 0
+    while due := list(
+        SearchPending.objects.filter(due_at__lte=timezone.now())
+        .order_by("due_at")
+        .values_list("post_id", flat=True)[:batch_size]
+    ):
+        for post_id in due:
+            reindex_post(post_id)
+        done += len(due)
+    return done
+
+
+def has_pending_posts():
+    return SearchPending.objects.filter(due_at__lte=timezone.now()).exists()
 
 
 def _change_vocabulary(added, removed):

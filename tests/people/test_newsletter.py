@@ -17,7 +17,7 @@ from django.urls import reverse
 from people import consent, tokens
 from people.models import Subscriber, SubscriberQuerySet
 from tests.factories import make_topic
-from tests.people.helpers import last_email_to, link_in, sign_up
+from tests.people.helpers import last_email_to, link_in, run_worker, sign_up
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +144,7 @@ def test_concurrent_signups_of_one_address_give_one_row():
                 Client(),
                 "race@example.org" if n % 2 else "RACE@example.org",
                 environ={"REMOTE_ADDR": f"10.0.0.{n}"},
+                worker=False,
             )
             statuses.append(response.status_code)
         finally:
@@ -352,18 +353,24 @@ def test_mail_server_down_loses_nothing_and_the_retry_command_sends(client, sett
 
     out = io.StringIO()
     call_command("send_pending_confirmations", stdout=out)  # still down
-    assert out.getvalue().strip() == "Confirmation emails sent: 0; still failing: 1."
+    assert out.getvalue().strip() == "Newsletter emails queued for the worker: 1."
+    run_worker()
     subscriber.refresh_from_db()
     assert subscriber.confirmation_attempts == 2
+    assert subscriber.confirmation_due
 
     settings.MAILERS = locmem
     call_command("send_pending_confirmations", stdout=out)
+    run_worker()
     assert [m.to for m in mail.outbox] == [["jo@example.org"]]
     subscriber.refresh_from_db()
     assert not subscriber.confirmation_due
     assert subscriber.confirmation_sent_at is not None
 
+    out = io.StringIO()
     call_command("send_pending_confirmations", stdout=out)  # idempotent
+    assert out.getvalue().strip() == "Newsletter emails queued for the worker: 0."
+    run_worker()
     assert len(mail.outbox) == 1
     client.post(link_in(mail.outbox[0], "confirm"))
     assert Subscriber.objects.get().status == Subscriber.Status.ACTIVE
@@ -378,6 +385,7 @@ def test_change_topics_or_leave_by_emailed_link(client):
     url = reverse("people:newsletter-manage-request")
     known = client.post(url, {"manage-email": "KIM@example.org"})
     unknown = client.post(url, {"manage-email": "nobody@example.org"})
+    run_worker()
     assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
     assert [m.to for m in mail.outbox[1:]] == [["kim@example.org"]]
 

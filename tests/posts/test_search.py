@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from posts.models import Credit, Post, SearchDocument, SearchPending, SearchTerm
 from posts.search import search
 from posts.search.query import parse
 from tests.factories import make_person, make_post, make_topic
+from tests.people.helpers import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -405,6 +407,7 @@ def test_renaming_an_anonymous_author_does_not_leak_the_name():
     make_post("Reflection", authors=[(secret, {"anonymous": True, "public_label": "A peer"})])
     secret.name = "Loud Revealed"
     secret.save()
+    run_worker()
     assert search("Revealed").total == 0
 
 
@@ -455,10 +458,76 @@ def test_person_and_topic_renames_update_the_index():
     person.save()
     topic.name = "Participatory evaluation"
     topic.save()
+    run_worker()
     assert slugs("Newname") == [post.slug]
     assert slugs("participatory") == [post.slug]
     assert search("Surname").total == 0
     assert search("peer research").total == 0
+
+
+@pytest.mark.parametrize("kind", ["topic", "person"])
+def test_a_rename_only_marks_posts_and_the_worker_reindexes_them(kind):
+    """The request's work does not grow with the posts a rename touches; the worker's does."""
+    queries = {}
+    for n, (old, new) in {3: ("Aardvark", "Bluebird"), 30: ("Cormorant", "Dolphin")}.items():
+        if kind == "topic":
+            renamed = make_topic(old)
+            posts = [make_post(f"Topic post {n}-{i}", topics=[renamed]) for i in range(n)]
+        else:
+            renamed = make_person(f"Ada {old}")
+            posts = [make_post(f"Credited post {n}-{i}", authors=[renamed]) for i in range(n)]
+        renamed.name = new if kind == "topic" else f"Ada {new}"
+        with CaptureQueriesContext(connection) as captured:
+            renamed.save()
+        queries[n] = len(captured)
+        # Nothing reindexed yet: the documents still carry the old name.
+        assert SearchDocument.objects.filter(meta__contains=old).count() == n
+        run_worker()
+        assert sorted(h.post.pk for h in search(new, per_page=50).hits) == sorted(
+            p.pk for p in posts
+        )
+        assert search(old).total == 0
+        assert not SearchDocument.objects.filter(meta__contains=old).exists()
+        assert not SearchPending.objects.exists()
+    assert queries[3] == queries[30]
+
+
+def test_a_search_leaves_renamed_posts_to_the_worker():
+    topic = make_topic("Kestrel")
+    make_post("A post", topics=[topic])
+    topic.name = "Lapwing"
+    topic.save()
+    with CaptureQueriesContext(connection) as captured:
+        search("post")
+    assert not any("posts_searchterm" in q["sql"] and "INSERT" in q["sql"] for q in captured)
+    assert SearchPending.objects.count() == 1
+    run_worker()
+    assert search("lapwing").total == 1
+
+
+def test_deleting_a_topic_marks_its_posts_and_queues_one_reindex():
+    topic = make_topic("Gannet")
+    for i in range(5):
+        make_post(f"Seabird post {i}", topics=[topic])
+    with TestCase.captureOnCommitCallbacks() as queued:
+        topic.delete()
+    assert len(queued) == 1  # one task for all five posts
+    assert SearchPending.objects.count() == 5
+    assert search("gannet").total == 5  # until the worker has run
+    run_worker()
+    assert search("gannet").total == 0
+    assert search("seabird").total == 5
+
+
+def test_deleting_a_post_with_topics_leaves_nothing_marked():
+    topic = make_topic("Puffin")
+    post = make_post("Short-lived", topics=[topic])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        post.delete()
+    connection.check_constraints()  # no mark left pointing at the deleted post
+    assert not SearchPending.objects.exists()
+    run_worker()
+    assert search("puffin").total == 0
 
 
 def test_topic_changes_update_the_index():
@@ -470,6 +539,7 @@ def test_topic_changes_update_the_index():
     assert search("gardening").total == 0
     post.topics.add(topic)
     topic.delete()
+    run_worker()
     assert search("gardening").total == 0
 
 

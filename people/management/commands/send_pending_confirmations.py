@@ -5,8 +5,9 @@ from people import services
 
 class Command(BaseCommand):
     help = (
-        "Send newsletter confirmation emails that are still due (never sent, or failed). "
-        "Safe to run from cron as often as you like: each email is sent once."
+        "Queue every newsletter email that is still due (never sent, failed, or left by a "
+        "worker that died mid-send) for the worker to send. Safe to run from cron as often "
+        "as you like: each email is sent once."
     )
 
     def add_arguments(self, parser):
@@ -18,5 +19,5 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, max_attempts, **options):
-        sent, failed = services.send_pending_confirmations(max_attempts=max_attempts)
-        self.stdout.write(f"Confirmation emails sent: {sent}; still failing: {failed}.")
+        queued = services.enqueue_due_emails(max_attempts=max_attempts)
+        self.stdout.write(f"Newsletter emails queued for the worker: {queued}.")

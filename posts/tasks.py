@@ -1,0 +1,35 @@
+"""Background tasks of the posts app, run by the worker (`manage.py run_worker`)."""
+
+from django.db import transaction
+from django.tasks import task
+
+from posts.search import indexing
+
+
+@task
+def reindex_pending_posts():
+    """Reindex the posts marked stale (by a rename) or due (scheduled, now public)."""
+    return indexing.index_pending_posts()
+
+
+def _enqueue_reindex():
+    reindex_pending_posts.enqueue()
+
+
+def queue_reindex():
+    """Queue one reindex task when the current transaction commits, however often called.
+
+    Deleting a topic marks each of its posts in turn; one task does them all.
+    """
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and any(func is _enqueue_reindex for _, func, _ in conn.run_on_commit):
+        return
+    transaction.on_commit(_enqueue_reindex)
+
+
+def recover(worker_id):
+    """Queue a reindex if posts are still marked (a killed worker's unfinished run)."""
+    if indexing.has_pending_posts():
+        reindex_pending_posts.enqueue()
+        return {"search re-index runs": 1}
+    return {}
