@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0003_create_newsletter_managers_group'),
+        ('people', '0004_store_photo_dimensions'),
     ]
 
     operations = [
