@@ -135,6 +135,15 @@ def _subscriber():
     ]
 
 
+def _queued_task():
+    from django_tasks_db.models import DBTaskResult
+
+    from posts.tasks import reindex_pending_posts
+
+    result = reindex_pending_posts.enqueue()
+    return [DBTaskResult.objects.get(pk=result.id)]
+
+
 def _builders():
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
@@ -158,6 +167,8 @@ def _builders():
         PrivacyNotice: lambda: [
             PrivacyNotice.objects.update_or_create(pk=1, defaults={"body": "We keep little."})[0]
         ],
+        # The background worker's queue (django-tasks-db): a real queued task.
+        apps.get_model("django_tasks_database", "DBTaskResult"): _queued_task,
     }
 
 
