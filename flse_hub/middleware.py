@@ -162,10 +162,12 @@ class ErrorResponsesMiddleware:
     def process_exception(self, request, exception):
         if not database_unavailable(exception):
             return None
+        message = str(exception).strip()
         logger.error(
-            "Database unavailable (%s: %s); answered %s %s with 503",
+            # %r: the path is the client's and may hold line breaks.
+            "Database unavailable (%s: %s); answered %s %r with 503",
             type(exception).__name__,
-            str(exception).strip().splitlines()[0] if str(exception).strip() else "",
+            message.splitlines()[0] if message else "",
             request.method,
             request.path,
         )
