@@ -66,10 +66,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "flse_hub.middleware.PermissionsPolicyMiddleware",
+    "flse_hub.middleware.ReportingEndpointsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag from the body and 304s; above everything that changes the body.
     "django.middleware.http.ConditionalGetMiddleware",
     "flse_hub.middleware.PrivateResponsesMiddleware",
+    # Below PrivateResponses, so a cacheable 404 still turns private for staff.
+    "flse_hub.middleware.ErrorResponsesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -220,6 +223,7 @@ LOGGING = {
 # Content-Security-Policy (Django's own middleware). No 'unsafe-inline':
 # public pages load only our own script and stylesheet files; the admin's few
 # inline blocks carry the per-request nonce ({% csp_nonce_attr %}).
+CSP_REPORT_PATH = "csp-report/"
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -229,7 +233,12 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
+    # Violations are reported (flse_hub.views.csp_report logs them): report-uri for
+    # browsers without the Reporting API, report-to (Reporting-Endpoints) for the rest.
+    "report-uri": ["/" + CSP_REPORT_PATH],
+    "report-to": ["csp-endpoint"],
 }
+REPORTING_ENDPOINTS = {"csp-endpoint": "/" + CSP_REPORT_PATH}
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Features the hub never uses are refused to every page (flse_hub.middleware).
 PERMISSIONS_POLICY = {

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from flse_hub.caching import public_page
 from flse_hub.media import media_urlpatterns
-from flse_hub.views import robots_txt
+from flse_hub.views import csp_report, robots_txt
 from posts.sitemaps import SITEMAPS
 
 urlpatterns = [
@@ -15,5 +15,9 @@ urlpatterns = [
     path("", include("posts.urls")),
     path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", public_page(robots_txt), name="robots-txt"),
+    path(settings.CSP_REPORT_PATH, csp_report, name="csp-report"),
     path("", include("people.urls")),
 ]
+
+# A database outage raised outside a view is a 503 too; other 500s are never cached.
+handler500 = "flse_hub.views.server_error"

@@ -42,8 +42,10 @@ def _filters(topic_id, year):
     if topic_id is not None:
         # The post id is part of the key; as an expression it is tested per row instead
         # of being handed to FTS5 as a list of rowids to look up one MATCH at a time.
+        # "%%" is the modulo: with parameters, a lone % is a format directive to Django's
+        # debug cursor (DEBUG's SQL logging did `sql % params` and failed on it).
         sql += (
-            f" AND (-f.rowid) % {KEY_SCALE} IN"  # noqa: S608 — a constant
+            f" AND (-f.rowid) %% {KEY_SCALE} IN"  # noqa: S608 — a constant
             " (SELECT content_object_id FROM posts_taggedpost WHERE tag_id = %s)"
         )
         params.append(topic_id)

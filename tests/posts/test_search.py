@@ -323,7 +323,7 @@ def test_hostile_input_never_errors(client, demo, query):
     [
         ({"q": "x" * 10_000}, "at most 500 characters"),
         ({"q": "abc\x00def"}, "Null characters are not allowed"),
-        ({"q": "x", "page": "-1"}, "greater than or equal to 1"),
+        ({"q": "x", "page": "-1"}, "The page must be 1 or more"),
         ({"q": "x", "year": "twenty"}, "whole number"),
         ({"q": "x", "topic": "no-such-topic"}, "no topic"),
     ],
@@ -332,6 +332,58 @@ def test_what_cannot_be_a_query_is_a_clear_400(client, params, message):
     response = client.get(reverse("posts:search"), params)
     assert response.status_code == 400
     assert message in response.text
+
+
+BOUNDS = [
+    # Past what a search key can hold (2262: OverflowError on SQLite) and past what a
+    # date can (9999: ValueError on PostgreSQL): both were 500s.
+    ("posts:search posts:list", {"year": "2262"}, "Choose a year up to 2100"),
+    ("posts:search posts:list", {"year": "9999"}, "Choose a year up to 2100"),
+    ("posts:search posts:list", {"year": "1" + "0" * 40}, "Choose a year up to 2100"),
+    ("posts:search posts:list", {"year": "9" * 5000}, "whole number"),  # past int()'s digits
+    ("posts:search posts:list", {"year": "1899"}, "Choose a year from 1900 onwards"),
+    ("posts:search posts:list", {"year": "-5"}, "Choose a year from 1900 onwards"),
+    ("posts:search posts:list", {"topic": "a" * 101}, "no topic"),
+    ("posts:search posts:list", {"topic": "../../etc"}, "no topic"),
+    ("posts:search posts:list", {"topic": "café"}, "no topic"),
+    # The post list's pages are Django's: a page it does not have is a 404 there.
+    ("posts:search", {"page": "1001"}, "no further than page 1000"),
+    ("posts:search", {"page": "9" * 5000}, "whole number"),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "message"),
+    [(url, params, message) for urls, params, message in BOUNDS for url in urls.split()],
+)
+def test_filters_are_bounded_to_what_the_data_can_hold(client, url, params, message):
+    response = client.get(reverse(url), {"q": "trauma", **params})
+    assert response.status_code == 400
+    assert message in response.text
+
+
+@pytest.mark.parametrize("year", [1900, 2100])
+def test_the_first_and_last_years_allowed_work(client, year):
+    make_post("Trauma work", published_at=timezone.now().replace(year=2022))
+    for url in ("posts:search", "posts:list"):
+        assert client.get(reverse(url), {"q": "trauma", "year": year}).status_code == 200
+
+
+def test_topic_searches_work_under_debug_sql_logging(client, settings):
+    # `make run` (DEBUG) logs every query through the debug cursor, which rebuilt the
+    # SQL with `sql % params` and choked on the SQLite filter's bare "%" modulo.
+    topic = make_topic("Trauma informed")
+    make_post("Trauma work", topics=[topic])
+    settings.DEBUG = True
+    connection.force_debug_cursor = True
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("posts:search"), {"q": "trauma", "topic": topic.slug})
+    finally:
+        connection.force_debug_cursor = False
+    assert response.status_code == 200
+    assert [hit.post.title for hit in response.context["results"].hits] == ["Trauma work"]
+    assert any("tag_id" in q["sql"] for q in queries.captured_queries)
 
 
 def test_a_page_past_the_end_is_404(client, demo):
