@@ -43,6 +43,12 @@ def public_page(view):
         last_modified = freshness.last_modified()
         conditional = condition(last_modified_func=lambda *args, **kwargs: last_modified)
         response = conditional(view)(request, *args, **kwargs)
+        if response.status_code >= 400:
+            # A refusal (400 for a bad filter, 404) is not the page: the error policy of
+            # ErrorResponsesMiddleware decides how long it may be kept, and it carries
+            # no date to revalidate against.
+            response.headers.pop("Last-Modified", None)
+            return response
         if last_modified and request.method in ("GET", "HEAD"):
             # Replace any date the view set itself (a feed sends its newest item's), which
             # a deletion leaves unchanged and ConditionalGetMiddleware would answer 304 to.

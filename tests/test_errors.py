@@ -208,6 +208,22 @@ def test_other_error_answers_are_never_stored(client):
 
 
 @pytest.mark.django_db
+def test_refusals_from_cached_public_pages_follow_the_error_policy(client):
+    # The public pages' own caching must not make a refused filter, or a missing post,
+    # a page that shared caches keep for five minutes with a date to revalidate.
+    bad_filter = client.get(reverse("posts:search"), {"q": "trauma", "year": "9999"})
+    assert bad_filter.status_code == 400
+    assert "no-store" in bad_filter["Cache-Control"]
+    assert "public" not in bad_filter["Cache-Control"]
+    assert not bad_filter.has_header("Last-Modified")
+
+    missing = client.get(reverse("posts:detail", args=["no-such-post"]))
+    assert missing.status_code == 404
+    assert set(missing["Cache-Control"].split(", ")) == {"public", "max-age=60"}
+    assert not missing.has_header("Last-Modified")
+
+
+@pytest.mark.django_db
 def test_a_refused_csrf_token_gets_a_page_the_csp_allows():
     from people import tokens
 
