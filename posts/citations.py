@@ -5,10 +5,16 @@ cited by its public label, never the person's name. A post with no author
 credit is cited to the organisation. A named person is split into family and
 given names at the last space ("Jo Anne Smith" → Smith, Jo Anne), which suits
 the names the hub prints; an anonymous label is a corporate name kept whole.
+
+Every value is escaped for the format it goes into, whatever validated it
+before: BibTeX text fields as LaTeX, BibTeX's verbatim fields (url, doi) by
+percent-encoding, the key reduced to letters and digits, and RIS values to one
+line each, so no value can close its field and start another.
 """
 
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.conf import settings
 from django.utils import timezone
@@ -23,12 +29,18 @@ class CitedAuthor:
     corporate: bool  # a label or the organisation: never split into initials
 
     @property
+    def _words(self):
+        return self.name.split()
+
+    @property
     def family(self):
-        return self.name if self.corporate else self.name.rpartition(" ")[2] or self.name
+        if self.corporate or len(self._words) < 2:
+            return self.name
+        return self._words[-1]
 
     @property
     def given(self):
-        return "" if self.corporate else self.name.rpartition(" ")[0]
+        return "" if self.corporate else " ".join(self._words[:-1])
 
     @property
     def inverted(self):
@@ -94,28 +106,25 @@ class Citation:
     def key(self):
         family = re.sub(r"[^A-Za-z]", "", self.authors[0].family) or "flse"
         word = next(iter(re.findall(r"[A-Za-z]{4,}", self.post.title)), "post")
-        return f"{family.lower()}{self.date.year}{word.lower()}"
+        # Letters and digits only, whatever the parts become: a key ends at "," or "}".
+        return re.sub(r"[^a-z0-9]", "", f"{family.lower()}{self.date.year}{word.lower()}")
 
     def bibtex(self):
-        def author(a):
-            # Braces keep a corporate name or label from being split into parts.
-            return f"{{{bibtex_escape(a.name)}}}" if a.corporate else bibtex_escape(a.inverted)
-
         fields = [
-            ("author", " and ".join(author(a) for a in self.authors)),
+            ("author", " and ".join(bibtex_name(a) for a in self.authors)),
             ("title", f"{{{bibtex_escape(self.post.title)}}}"),
             ("year", str(self.date.year)),
             ("month", date_format(self.date, "b")),
             ("date", self.date.date().isoformat()),
             ("organization", bibtex_escape(settings.ORGANISATION_NAME)),
             ("howpublished", bibtex_escape(settings.SITE_NAME)),
-            ("url", self.url),
+            ("url", bibtex_verbatim(self.url)),
             ("urldate", timezone.localdate().isoformat()),
             ("abstract", bibtex_escape(self.post.standfirst)),
             ("language", "english"),
         ]
         if self.post.doi:
-            fields.append(("doi", self.post.doi))
+            fields.append(("doi", bibtex_verbatim(self.post.doi)))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
         return f"@misc{{{self.key()},\n{body}\n}}\n"
 
@@ -171,6 +180,48 @@ BIBTEX_SPECIALS = {
 }
 
 
+# Pairs TeX fonts join into another character ("--" is an en dash, "''" a closing
+# quote, "!`" an inverted "!"): an empty group between them keeps both as typed.
+LIGATURES = {"--", "''", "``", "!`", "?`", ",,", "<<", ">>"}
+
+
 def bibtex_escape(text):
-    """Escape LaTeX's special characters; keep Unicode (biber and Zotero read UTF-8)."""
-    return "".join(BIBTEX_SPECIALS.get(ch, ch) for ch in " ".join(str(text).split()))
+    """Escape LaTeX's special characters on one line; keep Unicode (biber, Zotero read UTF-8)."""
+    out = []
+    previous = ""
+    for ch in " ".join(str(text).split()):
+        if previous + ch in LIGATURES:
+            out.append("{}")
+        out.append(BIBTEX_SPECIALS.get(ch, ch))
+        previous = ch
+    return "".join(out)
+
+
+_AND = re.compile(r"(?<!\S)and(?!\S)", re.IGNORECASE)
+
+
+def bibtex_name(author):
+    """An author for BibTeX's name list: "Family, Given", or a corporate name in braces.
+
+    BibTeX splits the list at a bare "and" and a name into parts at commas; a
+    word "and" or a comma inside a person's name is braced so it stays part of
+    that name (braces are what BibTeX reads as "keep as is").
+    """
+    if author.corporate:
+        return f"{{{bibtex_escape(author.name)}}}"
+
+    def part(text):
+        return _AND.sub("{\\g<0>}", bibtex_escape(text)).replace(",", "{,}")
+
+    if not author.given:
+        return part(author.family)
+    return f"{part(author.family)}, {part(author.given)}"
+
+
+def bibtex_verbatim(value):
+    """A url or doi value: biblatex reads these verbatim, so LaTeX escapes would show.
+
+    Percent-encoding is the escape both a URL and a DOI link understand: no
+    brace, backslash, quote or space is left to end the field or start another.
+    """
+    return quote(" ".join(str(value).split()), safe="/:;?#[]@!$&'()*+,=-._~%")

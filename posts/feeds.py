@@ -3,13 +3,22 @@
 Each item carries the full sanitised body, the standfirst as its summary, the
 authors' public names (an anonymous credit by its label only), topics as
 categories, and both publication and update dates.
+
+Plain text and HTML: titles, names and categories are text in both formats
+(the XML writer escapes them once). Atom's <summary type="html"> and RSS's
+<description> (an item's and the channel's) hold HTML that a reader renders,
+so plain text going there is HTML-escaped first; otherwise a standfirst of
+"3 < 5" is mangled and one of "<img onerror=…>" runs in the reader.
 """
+
+import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from posts.models import Post, Topic
@@ -17,8 +26,33 @@ from posts.views import publicly_credited_people
 
 FEED_LENGTH = 50
 
+# Characters XML 1.0 cannot carry at all. Word's line break (\x0b) pasted into a
+# title would otherwise make Django's writer raise, and the whole feed answer 500.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-class AtomWithContent(Atom1Feed):
+
+def _xml_safe(value):
+    """`value` (a string, or strings in lists, tuples and dicts) without XML-invalid characters."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, list | tuple):
+        return type(value)(_xml_safe(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _xml_safe(v) for k, v in value.items()}
+    return value
+
+
+class XmlSafeFeed:
+    """A feed generator mixin that drops characters XML cannot hold from every value."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*_xml_safe(args), **_xml_safe(kwargs))
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*_xml_safe(args), **_xml_safe(kwargs))
+
+
+class AtomWithContent(XmlSafeFeed, Atom1Feed):
     """Atom with several <author>s per entry and the full body as <content>."""
 
     def add_item_elements(self, handler, item):
@@ -32,7 +66,7 @@ class AtomWithContent(Atom1Feed):
         handler.addQuickElement("content", item["content"], {"type": "html"})
 
 
-class RssWithContent(Rss201rev2Feed):
+class RssWithContent(XmlSafeFeed, Rss201rev2Feed):
     """RSS 2.0 with dc:creator per author and the full body as content:encoded."""
 
     def rss_attributes(self):
@@ -75,7 +109,9 @@ class PostFeed(Feed):
             "organisation": settings.ORGANISATION_NAME
         }
 
-    description = subtitle  # RSS calls it description.
+    def description(self, obj):
+        # RSS's channel description is HTML; Atom's subtitle (above) is text.
+        return escape(self.subtitle(obj))
 
     def link(self, obj):
         return reverse("posts:list")
@@ -94,7 +130,8 @@ class PostFeed(Feed):
         return post.title
 
     def item_description(self, post):
-        return post.standfirst
+        # Atom's <summary type="html"> and RSS's <description> are HTML; the standfirst is text.
+        return escape(post.standfirst)
 
     def item_pubdate(self, post):
         return post.published_at
@@ -136,8 +173,6 @@ class TopicFeed(PostFeed):
     def subtitle(self, topic):
         return topic.description or topic.name
 
-    description = subtitle
-
     def link(self, topic):
         return topic.get_absolute_url()
 
@@ -161,8 +196,6 @@ class PersonFeed(PostFeed):
 
     def subtitle(self, person):
         return _("Posts by %(name)s") % {"name": person.name}
-
-    description = subtitle
 
     def link(self, person):
         return person.get_absolute_url()

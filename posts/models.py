@@ -1,7 +1,8 @@
 import math
 import re
+from urllib.parse import quote
 
-from django.core.validators import RegexValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models, transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -17,6 +18,44 @@ from people.models import Person
 from posts.sanitize import sanitize_html
 
 WORDS_PER_MINUTE = 200
+
+# Crossref's recommended pattern for modern DOIs (it matches all but a few
+# hundred thousand old ones). Braces, quotes, spaces and "<" never appear in it,
+# so a DOI cannot break out of a citation field or a link.
+DOI_PATTERN = r"^10\.\d{4,9}/[-._;()/:A-Z0-9]+\Z"
+doi_validator = RegexValidator(
+    DOI_PATTERN,
+    flags=re.IGNORECASE,
+    message="Enter the DOI alone, as Crossref writes it: 10. then 4 to 9 digits, a slash, and "
+    "letters, digits or - . _ ; ( ) / : — e.g. 10.1108/HCS-12-2021-0043 (without "
+    "https://doi.org/).",
+)
+
+# Links readers follow from our pages: the web only. A javascript:, data: or
+# vbscript: address would run in the reader's browser as our site.
+WEB_URL_PREFIXES = ("http://", "https://")
+web_url_validator = URLValidator(
+    schemes=["http", "https"], message="Enter a web address that starts with https:// or http://."
+)
+
+
+def is_web_url(value):
+    """Whether `value` is an http(s) address: the rule the database enforces on link fields."""
+    return value.lower().startswith(WEB_URL_PREFIXES)
+
+
+def web_url_condition(field):
+    """A CheckConstraint condition: `field` is empty or an http(s) address, in any letter case."""
+    return (
+        Q(**{field: ""})
+        | Q(**{f"{field}__istartswith": WEB_URL_PREFIXES[0]})
+        | Q(**{f"{field}__istartswith": WEB_URL_PREFIXES[1]})
+    )
+
+
+def doi_link(doi):
+    """The doi.org address of `doi`, percent-encoded as the DOI Handbook asks."""
+    return f"https://doi.org/{quote(doi, safe='/:;()')}" if doi else ""
 
 
 class Topic(TagBase):
@@ -148,9 +187,7 @@ class Post(models.Model):
         "DOI",
         max_length=200,
         blank=True,
-        validators=[
-            RegexValidator(r"^10\.\d{4,9}/\S+$", "Enter a DOI such as 10.1108/HCS-12-2021-0043.")
-        ],
+        validators=[doi_validator],
         help_text="If this post itself has a DOI, e.g. 10.1108/HCS-12-2021-0043.",
     )
     seo_title = models.CharField(
@@ -243,7 +280,7 @@ class Post(models.Model):
 
     @property
     def doi_url(self):
-        return f"https://doi.org/{self.doi}" if self.doi else ""
+        return doi_link(self.doi)
 
     @property
     def meta_title(self):
@@ -342,7 +379,13 @@ class Resource(models.Model):
     description = models.CharField(
         max_length=300, blank=True, help_text="Optional, e.g. the journal or publisher."
     )
-    url = models.URLField("web address", max_length=500, blank=True)
+    url = models.URLField(
+        "web address",
+        max_length=500,
+        blank=True,
+        validators=[web_url_validator],
+        help_text="Starts with https:// (or http://).",
+    )
     file = ValidatedFileField(
         upload_to=RandomName("resources"),
         blank=True,
@@ -353,9 +396,8 @@ class Resource(models.Model):
         "DOI",
         max_length=200,
         blank=True,
-        validators=[
-            RegexValidator(r"^10\.\d{4,9}/\S+$", "Enter a DOI such as 10.1108/HCS-12-2021-0043.")
-        ],
+        validators=[doi_validator],
+        help_text="For a journal article, e.g. 10.1108/HCS-12-2021-0043.",
     )
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -366,6 +408,13 @@ class Resource(models.Model):
                 condition=~Q(url="") | ~Q(file="") | ~Q(doi=""),
                 name="resource_has_link_file_or_doi",
             ),
+            # The validator guards forms; this guards every other way in (imports, the ORM).
+            models.CheckConstraint(
+                condition=web_url_condition("url"),
+                name="resource_url_is_web_address",
+                violation_error_message="A resource's web address must start with https:// "
+                "or http://.",
+            ),
         ]
 
     def __str__(self):
@@ -373,13 +422,17 @@ class Resource(models.Model):
 
     @property
     def doi_url(self):
-        return f"https://doi.org/{self.doi}" if self.doi else ""
+        return doi_link(self.doi)
 
     @property
     def href(self):
+        """Where the resource links to: its file, its web address or its DOI; "" if none is safe."""
         if self.file:
             return self.file.url
-        return self.url or self.doi_url
+        # The database refuses other schemes; this also covers a row that predates that rule.
+        if self.url and is_web_url(self.url):
+            return self.url
+        return self.doi_url
 
 
 # The search index's tables belong to this app; importing them here registers them.

@@ -46,6 +46,20 @@ def plain_text(value):
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", _RESERVED.sub("", value)))).strip()
 
 
+def typed_text(value):
+    """Text typed as plain text (a title, standfirst, name): kept as typed, not read as HTML.
+
+    Read as HTML, "3 < 5 & 6 > 2" lost "< 5 & 6 >" as if it were a tag, and the
+    snippet showed "3 2".
+    """
+    return _SPACE.sub(" ", _RESERVED.sub("", value)).strip()
+
+
+def meta_text(standfirst, topic_names, labels):
+    """The "meta" column: the standfirst, topic names and public author names."""
+    return " ".join(filter(None, map(typed_text, [standfirst, *topic_names, *labels])))
+
+
 def public_author_labels(credits):
     """Authors as the public sees them: names, or the label of an anonymous credit."""
     return [c.public_name for c in credits if c.role == Credit.Role.AUTHOR]
@@ -53,12 +67,9 @@ def public_author_labels(credits):
 
 def document_fields(post, credits, topic_names):
     """The indexed text of a published post (title; standfirst, topics, authors; body)."""
-    meta = " ".join(
-        [plain_text(post.standfirst), *topic_names, *public_author_labels(credits)]
-    ).strip()
     return {
-        "title": plain_text(post.title),
-        "meta": meta,
+        "title": typed_text(post.title),
+        "meta": meta_text(post.standfirst, topic_names, public_author_labels(credits)),
         "body": plain_text(post.body),
         "sort_key": sort_key(post.published_at, post.pk),
     }
@@ -196,8 +207,8 @@ def _build_batch(rows):
     documents, counts = [], Counter()
     for pk, title, standfirst, body, published_at, topic_names, labels in rows:
         fields = {
-            "title": plain_text(title),
-            "meta": " ".join([plain_text(standfirst), *topic_names, *labels]).strip(),
+            "title": typed_text(title),
+            "meta": meta_text(standfirst, topic_names, labels),
             "body": plain_text(body),
         }
         counts.update(vocabulary(fields))

@@ -5,10 +5,13 @@ from datetime import datetime
 import bibtexparser
 import pytest
 import rispy
+from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from lxml import html
 
+from posts.models import Resource
 from tests.factories import make_person, make_post
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +118,82 @@ def test_drafts_cannot_be_cited(client):
     draft = make_post("Draft", published=False)
     for name in ("posts:cite-bibtex", "posts:cite-ris"):
         assert client.get(reverse(name, kwargs={"slug": draft.slug})).status_code == 404
+
+
+BREAKOUT_DOI = "10.1234/},author={X},note={"
+
+
+@pytest.mark.parametrize(
+    "doi",
+    [
+        BREAKOUT_DOI,
+        "10.1234/a b",
+        "10.1234/<script>",
+        'ab10.1234/x"',
+        "https://doi.org/10.1108/HCS-12-2021-0043",
+        "10.12/x",
+        "10.1234/x\n",
+    ],
+)
+@pytest.mark.parametrize("model", ["post", "resource"])
+def test_doi_rule_is_crossrefs_pattern_with_a_clear_message(doi, model):
+    post = make_post("Cited")
+    obj = post if model == "post" else Resource(post=post, title="Article")
+    obj.doi = doi
+    with pytest.raises(ValidationError) as error:
+        obj.full_clean()
+    (message,) = error.value.message_dict["doi"]
+    assert message.startswith("Enter the DOI alone, as Crossref writes it")
+
+
+@pytest.mark.parametrize(
+    "doi", ["10.1108/HCS-12-2021-0043", "10.1002/(sici)1097-4571(199806)49:8", "10.12345678/A;B_c"]
+)
+def test_crossref_shaped_dois_are_accepted(doi):
+    make_post("Cited", doi=doi).full_clean()
+
+
+def test_a_doi_saved_past_the_rule_cannot_add_bibtex_fields(client):
+    # The ORM (an import, a script) does not run validators: the citation escapes anyway.
+    post = make_post("Injected", published_at=PUBLISHED, doi=BREAKOUT_DOI,
+                     authors=[make_person("Jo Smith")])  # fmt: skip
+    text = download(client, post, "posts:cite-bibtex").content.decode()
+    library = bibtexparser.parse_string(text)
+    assert not library.failed_blocks
+    (entry,) = library.entries
+    fields = {field.key: field.value for field in entry.fields}
+    assert "note" not in fields
+    assert fields["author"] == "Smith, Jo"
+    assert fields["doi"] == "10.1234/%7D,author=%7BX%7D,note=%7B"
+
+    (ris,) = rispy.loads(download(client, post, "posts:cite-ris").content.decode())
+    assert ris["doi"] == BREAKOUT_DOI
+    assert ris["authors"] == ["Smith, Jo"]
+
+    doc = html.fromstring(client.get(post.get_absolute_url()).content)
+    assert doc.xpath("//p[@class='post__doi']/a/@href") == [
+        "https://doi.org/10.1234/%7D%2Cauthor%3D%7BX%7D%2Cnote%3D%7B"
+    ]
+
+
+def test_and_or_a_comma_in_a_name_stays_in_that_name(client):
+    authors = [make_person("Mary and Ann Smith, Jr"), make_person("Lee Jones")]
+    post = make_post("Names", published_at=PUBLISHED, authors=authors)
+    text = download(client, post, "posts:cite-bibtex").content.decode()
+    library = bibtexparser.parse_string(
+        text, append_middleware=[SeparateCoAuthors(), SplitNameParts()]
+    )
+    (entry,) = library.entries
+    authors = entry.fields_dict["author"].value
+    assert [(a.last, a.first) for a in authors] == [
+        (["Jr"], ["Mary", "{and}", "Ann", "Smith{,}"]),
+        (["Jones"], ["Lee"]),
+    ]
+
+
+def test_bibtex_key_and_url_are_escaped_too(client):
+    post = make_post("Plain", published_at=PUBLISHED)
+    entry = bibtexparser.parse_string(download(client, post, "posts:cite-bibtex").content.decode())
+    (entry,) = entry.entries
+    assert entry.key == "fulfillinglivessoutheast2022plain"
+    assert entry.fields_dict["url"].value == "http://testserver" + post.get_absolute_url()

@@ -4,6 +4,8 @@ import feedparser
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from lxml import etree
+from lxml import html as lxml_html
 
 from posts.models import Post
 from tests.factories import make_person, make_post, make_topic
@@ -124,3 +126,36 @@ def test_pages_advertise_their_feeds(client, site):
     ]
     html = client.get(reverse("posts:home")).content.decode()
     assert 'rel="alternate" type="application/atom+xml"' in html
+
+
+@pytest.mark.parametrize("name", ["posts:feed-atom", "posts:feed-rss"])
+def test_standfirst_is_text_in_the_html_summary(client, name):
+    """Atom <summary type="html"> and RSS <description> are HTML: plain text is escaped."""
+    standfirst = '"><img src=x onerror=alert(1)> and 3 < 5 & 6 > 2'
+    make_post("Escaped", standfirst=standfirst)
+    _, feed = parse(client, name)
+    (entry,) = feed.entries
+    summary = lxml_html.fragment_fromstring(entry.summary, create_parent="div")
+    assert summary.text_content() == standfirst
+    assert len(summary) == 0  # no element: the <img> is text
+
+
+def test_rss_channel_description_is_escaped_but_atom_subtitle_is_text(client):
+    topic = make_topic("Housing & <health>", description="Rent < income & more")
+    make_post("On topic", topics=[topic])
+    rss = client.get(reverse("posts:topic-feed-rss", kwargs={"slug": topic.slug})).content
+    atom = client.get(reverse("posts:topic-feed-atom", kwargs={"slug": topic.slug})).content
+    description = etree.fromstring(rss).findtext("channel/description")
+    assert description == "Rent &lt; income &amp; more"  # HTML, read back by an HTML parser
+    subtitle = etree.fromstring(atom).findtext("{http://www.w3.org/2005/Atom}subtitle")
+    assert subtitle == "Rent < income & more"
+
+
+@pytest.mark.parametrize("name", ["posts:feed-atom", "posts:feed-rss"])
+def test_characters_xml_cannot_hold_are_dropped_not_a_500(client, name):
+    # Word's manual line break (\x0b) arrives in pasted titles; XML 1.0 has no way to say it.
+    make_post("Line\x0bbreak\x1f here", standfirst="Form\x0cfeed")
+    _, feed = parse(client, name)
+    (entry,) = feed.entries
+    assert entry.title == "Linebreak here"
+    assert entry.summary == "Formfeed"

@@ -1,6 +1,7 @@
 import pytest
+from lxml import html as lxml_html
 
-from posts.sanitize import sanitize_html
+from posts.sanitize import ALLOWED_URL_SCHEMES, sanitize_html
 
 
 @pytest.mark.parametrize(
@@ -48,3 +49,41 @@ def test_h1_is_reduced_to_its_text_because_the_page_title_is_the_only_h1():
 def test_empty_input_stays_empty():
     assert sanitize_html("") == ""
     assert sanitize_html("<p></p>") == ""
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "java&#x09;script:alert(1)",  # a tab, which browsers strip from URLs
+        "java&#x0A;script:alert(1)",
+        "java\tscript:alert(1)",
+        "&#106;avascript:alert(1)",
+        "javascript&colon;alert(1)",
+        " javascript:alert(1)",
+        "\x01javascript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "vbscript:msgbox(1)",
+        "VBScript:msgbox(1)",
+        "file:///etc/passwd",
+    ],
+)
+def test_links_keep_only_allowed_schemes(href):
+    cleaned = sanitize_html(f'<p><a href="{href}" title="t">link</a></p>')
+    (link,) = lxml_html.fragment_fromstring(cleaned, create_parent="div").iter("a")
+    assert link.get("href") is None
+    assert link.text == "link"  # the words stay; only the address goes
+
+
+@pytest.mark.parametrize(
+    "href", ["https://example.org/a", "http://example.org/", "mailto:a@example.org", "tel:+441234"]
+)
+def test_allowed_schemes_are_kept(href):
+    cleaned = sanitize_html(f'<p><a href="{href}">link</a></p>')
+    (link,) = lxml_html.fragment_fromstring(cleaned, create_parent="div").iter("a")
+    assert link.get("href") == href
+
+
+def test_allowlist_of_schemes_is_the_web_mail_and_phone():
+    assert sorted(ALLOWED_URL_SCHEMES) == ["http", "https", "mailto", "tel"]
