@@ -254,3 +254,15 @@ def rq_queues_from_url(url):
     redis = "rediss" if parts.scheme.lower() == "rqs" else "redis"
     netloc = parts.netloc or "localhost:6379"
     return {"default": {"URL": f"{redis}://{netloc}{parts.path or '/0'}"}}
+
+
+def env_web_url(name, default):
+    """An http(s) address from the environment; anything else (javascript:, a bare
+    host) fails at start-up rather than becoming a link on every sensitive page."""
+    value = os.environ.get(name, default).strip()
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        raise ImproperlyConfigured(
+            f"{name} must be a web address starting https://, e.g. {default}, not {value!r}."
+        )
+    return value

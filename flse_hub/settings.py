@@ -20,6 +20,7 @@ from flse_hub.env import (
     env_list,
     env_megabytes,
     env_rate,
+    env_web_url,
     mailers_from_url,
     media_url,
     rq_queues_from_url,
@@ -272,7 +273,7 @@ PUBLIC_CACHE_SECONDS = 300
 PUBLIC_CACHE_STALE_SECONDS = 60
 
 # "Exit this page" (topics flagged quick_exit) sends readers to this neutral site.
-EXIT_THIS_PAGE_URL = os.environ.get("FLSE_EXIT_THIS_PAGE_URL", "https://www.bbc.co.uk/weather")
+EXIT_THIS_PAGE_URL = env_web_url("FLSE_EXIT_THIS_PAGE_URL", "https://www.bbc.co.uk/weather")
 
 # Newsletter (people app). Absolute links in emails sent outside a request (the
 # cron command) start from SITE_URL; inside a request the request's host is used.

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from flse_hub.env import caches_from_url, mailers_from_url
+from flse_hub.env import caches_from_url, env_web_url, mailers_from_url, tasks_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -100,3 +100,22 @@ def test_a_secret_key_is_generated_once_and_kept_out_of_the_repository(tmp_path)
     key_file = tmp_path / "secret_key"
     assert len(key_file.read_text()) >= 50
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_tasks_urls():
+    assert tasks_from_url("database:")["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    assert tasks_from_url("immediate:")["default"]["BACKEND"].endswith("ImmediateBackend")
+    assert tasks_from_url("rq://redis.internal:6379/1")["default"]["BACKEND"].endswith("RQBackend")
+    with pytest.raises(ImproperlyConfigured, match="TASKS_URL scheme 'celery'"):
+        tasks_from_url("celery://x")
+
+
+@pytest.mark.parametrize(
+    "value", ["javascript:alert(1)", "www.bbc.co.uk", "data:text/html,hi", "//evil.example"]
+)
+def test_the_exit_address_must_be_a_web_address(monkeypatch, value):
+    monkeypatch.setenv("FLSE_EXIT_THIS_PAGE_URL", value)
+    with pytest.raises(ImproperlyConfigured, match="FLSE_EXIT_THIS_PAGE_URL"):
+        env_web_url("FLSE_EXIT_THIS_PAGE_URL", "https://www.bbc.co.uk/weather")
+    monkeypatch.setenv("FLSE_EXIT_THIS_PAGE_URL", "https://news.example.org/weather")
+    assert env_web_url("FLSE_EXIT_THIS_PAGE_URL", "x") == "https://news.example.org/weather"
