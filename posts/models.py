@@ -218,8 +218,6 @@ class Post(models.Model):
         ordering = ["-published_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "published_at"], name="post_status_published_idx"),
-            # Last-Modified of every public page reads the newest edit from its end.
-            models.Index(fields=["updated_at"], name="post_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(
