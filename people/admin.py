@@ -76,6 +76,8 @@ class SubscriberAdmin(admin.ModelAdmin):
         "confirmation_failed_at",
         "confirmation_error",
         "confirmation_attempts",
+        "requested_by",
+        "sending_since",
         "confirmed_at",
         "unsubscribed_at",
         "created_at",
@@ -119,6 +121,8 @@ class SubscriberAdmin(admin.ModelAdmin):
             return "sent"
         if subscriber.confirmation_failed_at:
             return "failed, will retry"
+        if subscriber.sending_since:
+            return "sending"
         return "waiting"
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
