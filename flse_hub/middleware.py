@@ -172,20 +172,3 @@ class ErrorResponsesMiddleware:
             request.path,
         )
         return service_unavailable()
-
-
-class ReportingEndpointsMiddleware:
-    """Send Reporting-Endpoints (settings.REPORTING_ENDPOINTS), which the CSP's
-    `report-to` names, so browsers know where to POST violation reports."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.header = ", ".join(
-            f'{name}="{url}"' for name, url in getattr(settings, "REPORTING_ENDPOINTS", {}).items()
-        )
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if self.header:
-            response.headers.setdefault("Reporting-Endpoints", self.header)
-        return response

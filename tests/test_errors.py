@@ -285,8 +285,8 @@ def test_every_page_asks_browsers_to_report_violations_here(client):
     response = client.get(reverse("posts:home"))
     policy = dict(part.split(" ", 1) for part in response["Content-Security-Policy"].split("; "))
     assert policy["report-uri"] == reverse("csp-report") == CSP_URL
-    assert policy["report-to"] == "csp-endpoint"
-    assert response["Reporting-Endpoints"] == f'csp-endpoint="{CSP_URL}"'
+    # report-to would make Chromium ignore report-uri (tests/browser/test_csp_reports.py).
+    assert "report-to" not in policy
 
 
 @pytest.mark.django_db
