@@ -39,8 +39,8 @@ def peer_is_trusted_proxy(request):
     return address is not None and _is_trusted(address)
 
 
-def client_ip(request):
-    """The client's address, for rate limits and the sign-in lock-out.
+def client_address(request):
+    """The client's address (rate limits and the sign-in lock-out use client_ip()).
 
     REMOTE_ADDR, unless the peer is a trusted proxy: then X-Forwarded-For is
     read from the right, each proxy having appended the address it saw, past
@@ -60,6 +60,25 @@ def client_ip(request):
         if not _is_trusted(address):
             break
     return client
+
+
+# One IPv6 subscriber is given a /64 (often more) and picks addresses in it at will:
+# counted per address, one client was 2**64 clients to a limit or the lock-out.
+IPV6_CLIENT_PREFIX = 64
+
+
+def client_ip(request):
+    """Who the client is, for rate limits and the sign-in lock-out (AXES_CLIENT_IP_CALLABLE):
+    its IPv4 address, or the /64 network of its IPv6 address, written as an address
+    (e.g. "2001:db8::") so it still fits django-axes' GenericIPAddressField. An
+    IPv4-mapped IPv6 address is IPv4."""
+    text = client_address(request)
+    address = _address(text)
+    if address is None:  # "" for an untrusted unix-socket peer: kept as it is
+        return text
+    if address.version == 6:
+        return str(ipaddress.IPv6Network((address, IPV6_CLIENT_PREFIX), strict=False)[0])
+    return str(address)
 
 
 class ForwardedHeadersMiddleware:

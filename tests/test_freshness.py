@@ -318,3 +318,24 @@ def test_infrastructure_in_flse_hub_never_imports_the_apps():
                 if isinstance(node, ast.ImportFrom) and node.module
             }  # fmt: skip
             assert not {m for m in imported if m.split(".")[0] in {"posts", "people"}}, module
+
+
+def test_a_reindex_that_changes_no_document_leaves_the_version_alone(site):
+    from posts.search.indexing import index_pending_posts, reindex_post
+
+    before = ContentVersion.objects.get()
+    assert reindex_post(site["newer"].pk) is False
+    assert index_pending_posts() == 0
+    assert ContentVersion.objects.get().number == before.number
+
+
+def test_a_rolled_back_reindex_leaves_the_version_alone(site):
+    from posts.search.indexing import reindex_post
+
+    Post.objects.filter(pk=site["newer"].pk).update(title="Renamed behind the index")
+    before = ContentVersion.objects.get()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert reindex_post(site["newer"].pk) is True
+        assert ContentVersion.objects.get().number == before.number + 1
+        raise RuntimeError("the worker's transaction failed")
+    assert ContentVersion.objects.get().number == before.number

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from flse_hub.env import trusted_proxies
-from flse_hub.security import ForwardedHeadersMiddleware, client_ip
+from flse_hub.security import ForwardedHeadersMiddleware, client_address, client_ip
 from tests.factories import make_person, make_post
 from tests.people.helpers import sign_up
 from tests.test_settings import run_manage
@@ -219,8 +219,8 @@ def test_the_signup_limit_counts_each_client_behind_our_proxy(
 ):
     behind_proxy.NEWSLETTER_RATE_PER_IP = (1, 3600)
 
-    def via_proxy(email, client_address):
-        environ = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": client_address}
+    def via_proxy(email, forwarded_for):
+        environ = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": forwarded_for}
         return sign_up(client, email, environ=environ).status_code
 
     assert via_proxy("p1@example.org", "198.51.100.30") == 302
@@ -254,7 +254,7 @@ def test_forwarded_headers_from_outside_never_reach_the_view(behind_proxy):
 
 
 @pytest.mark.parametrize(
-    ("peer", "forwarded", "client_address"),
+    ("peer", "forwarded", "expected"),
     [
         (OUTSIDER, "198.51.100.1", OUTSIDER),  # not from a proxy: the header is ignored
         (PROXY, "198.51.100.1", "198.51.100.1"),
@@ -268,11 +268,11 @@ def test_forwarded_headers_from_outside_never_reach_the_view(behind_proxy):
         ("", "198.51.100.1", ""),  # a unix socket, not trusted here
     ],
 )
-def test_client_ip_walks_forwarded_for_from_the_right(
-    behind_proxy, peer, forwarded, client_address
+def test_the_client_address_walks_forwarded_for_from_the_right(
+    behind_proxy, peer, forwarded, expected
 ):
     request = RequestFactory().get("/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded)
-    assert client_ip(request) == client_address
+    assert client_address(request) == expected
 
 
 def test_a_proxy_on_a_unix_socket_is_trusted_when_configured(behind_proxy):
@@ -336,3 +336,90 @@ def test_a_person_credited_only_anonymously_is_looked_up_like_an_unknown_slug(cl
     # The same person named on a published post has their page.
     make_post("Named post", authors=[hidden])
     assert client.get(reverse(name, kwargs={"slug": hidden.slug})).status_code == 200
+
+
+# IPv6: one subscriber picks addresses in their /64 at will, so a /64 is one client.
+
+HOME_64 = ipaddress.IPv6Network("2001:db8:1:2::/64")
+NEIGHBOUR_64 = "2001:db8:1:3::5"  # the next /64: another household
+
+
+def rotating_addresses(network=HOME_64):
+    """A fresh address in `network` on every call, as privacy extensions hand them out."""
+    while True:
+        yield str(network[random.getrandbits(64)])
+
+
+def test_rotating_ipv6_addresses_in_one_64_do_not_escape_the_lock_out(client, editor, settings):
+    addresses = rotating_addresses()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = sign_in(client, "wrong", address=next(addresses))
+    assert response.status_code == 429
+    assert sign_in(client, LOGIN_PASSWORD, address=next(addresses)).status_code == 429
+    # The lock is on the /64, stored as its network address.
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"2001:db8:1:2::"}
+    assert sign_in(client, LOGIN_PASSWORD, address=NEIGHBOUR_64).status_code == 302
+
+
+def test_rotating_ipv6_addresses_in_one_64_do_not_escape_the_signup_limit(
+    client, settings, fresh_rate_limits
+):
+    settings.NEWSLETTER_RATE_PER_IP = (2, 3600)
+    addresses = rotating_addresses()
+    answers = [
+        sign_up(client, f"v6-{n}@example.org", environ={"REMOTE_ADDR": next(addresses)})
+        for n in range(4)
+    ]
+    assert [a.status_code for a in answers] == [302, 302, 429, 429]
+    assert answers[-1]["Retry-After"] == "3600"
+    neighbour = sign_up(client, "next-door@example.org", environ={"REMOTE_ADDR": NEIGHBOUR_64})
+    assert neighbour.status_code == 302
+
+
+def test_rotating_ipv6_addresses_behind_our_proxy_count_as_one_client(
+    client, behind_proxy, fresh_rate_limits
+):
+    behind_proxy.NEWSLETTER_RATE_PER_IP = (1, 3600)
+    addresses = rotating_addresses()
+
+    def via_proxy(email, forwarded_for):
+        environ = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": forwarded_for}
+        return sign_up(client, email, environ=environ).status_code
+
+    assert via_proxy("q1@example.org", next(addresses)) == 302
+    assert via_proxy("q2@example.org", next(addresses)) == 429
+    assert via_proxy("q3@example.org", NEIGHBOUR_64) == 302
+
+
+def test_rotating_ipv6_addresses_in_one_64_do_not_escape_the_csp_report_limit(
+    client, monkeypatch, fresh_rate_limits
+):
+    monkeypatch.setattr("flse_hub.views.CSP_REPORT_RATE_PER_IP", (2, 600))
+    addresses = rotating_addresses()
+
+    def report(address):
+        return client.post(
+            reverse("csp-report"),
+            "{}",  # not a report: a 400 when let through, a 429 when limited
+            content_type="application/csp-report",
+            REMOTE_ADDR=address,
+        ).status_code
+
+    assert [report(next(addresses)) for _ in range(4)] == [400, 400, 429, 429]
+    assert report(NEIGHBOUR_64) == 400
+
+
+@pytest.mark.parametrize(
+    ("peer", "key"),
+    [
+        ("198.51.100.7", "198.51.100.7"),  # IPv4 stays whole
+        ("::ffff:198.51.100.7", "198.51.100.7"),  # IPv4 on a dual-stack socket is IPv4
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::"),
+        ("2001:DB8:1:2::1", "2001:db8:1:2::"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::"),
+        ("::1", "::"),
+        ("", ""),  # a unix-socket peer, not trusted here
+    ],
+)
+def test_client_ip_is_the_ipv4_address_or_the_ipv6_64(peer, key):
+    assert client_ip(RequestFactory().get("/", REMOTE_ADDR=peer)) == key

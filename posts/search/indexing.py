@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 
+from flse_hub import freshness
 from posts.models import Credit, Post, TaggedPost
 from posts.search.keys import sort_key
 from posts.search.models import SearchDocument, SearchPending, SearchTerm
@@ -90,7 +91,13 @@ def _posts_with_index_data():
 
 @transaction.atomic
 def reindex_post(post_id):
-    """Bring one post's index entry in line with the post: add, replace or remove it."""
+    """Bring one post's index entry in line with the post: add, replace or remove it.
+
+    Returns whether the index changed. When it did, what a search finds changed too,
+    so public content's version moves in the same transaction: the worker reindexes
+    after a rename's own write (and its Last-Modified), and without this a search
+    made in between would keep getting 304 with its stale results.
+    """
     # The pending mark goes first, before the post is read: a rename that marks the
     # post again while this runs then waits for this transaction and is not lost.
     SearchPending.objects.filter(post_id=post_id).delete()
@@ -100,16 +107,22 @@ def reindex_post(post_id):
     if post is not None and post.is_scheduled:
         SearchPending.objects.create(post=post, due_at=post.published_at)
     if post is None or not post.is_published:
-        if old:
-            old.delete()
-            _change_vocabulary(added=set(), removed=old_words)
-        return
+        if not old:
+            return False
+        old.delete()
+        _change_vocabulary(added=set(), removed=old_words)
+        freshness.bump()
+        return True
     fields = document_fields(
         post, list(post.credits.all()), sorted(t.name for t in post.topics.all())
     )
+    if old and all(getattr(old, name) == value for name, value in fields.items()):
+        return False  # e.g. an edit to a field the index does not hold
     SearchDocument.objects.update_or_create(post=post, defaults=fields)
     new_words = vocabulary(fields)
     _change_vocabulary(added=new_words - old_words, removed=old_words - new_words)
+    freshness.bump()
+    return True
 
 
 def reindex_posts(post_ids):
@@ -303,6 +316,8 @@ def rebuild_index(batch_size=1000, progress=None, workers=None):
         if pool:
             pool.close()
             pool.join()
+    # Every document was rewritten: searches must not be answered 304 from before.
+    freshness.bump()
     _optimise()
     return len(ids)
 

@@ -36,6 +36,7 @@ class GatedMailbox:
         self.gate = threading.Event()
         self.stalled = threading.Event()
         self.received = []
+        self.delivered = threading.Event()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if not self.gate.is_set():
@@ -46,6 +47,7 @@ class GatedMailbox:
 
     async def handle_DATA(self, server, session, envelope):
         self.received.extend(envelope.rcpt_tos)
+        self.delivered.set()
         return "250 Message accepted for delivery"
 
 
@@ -64,7 +66,7 @@ def _database_url():
     return f"postgres://{user}:{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _worker(smtp_port, *extra):
+def _worker(smtp_port, *extra, env=None):
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
@@ -72,6 +74,7 @@ def _worker(smtp_port, *extra):
         "DJANGO_DEBUG": "false",
         "DJANGO_SITE_URL": "http://testserver",
         "FLSE_VAR_DIR": str(settings.VAR_DIR),
+        **(env or {}),
     }
     command = [sys.executable, "manage.py", "run_worker", "--worker-id=test-worker-1"]
     command += ["--no-startup-delay", "--no-reload", "--interval=0.05", *extra]

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from flse_hub.site.models import ContentVersion
 from posts.models import Credit, Post, SearchDocument, SearchPending, SearchTerm, Topic
 from posts.search import search
 from posts.search.query import parse
@@ -699,3 +700,41 @@ def test_a_very_common_word_ranks_the_newest_window(client, monkeypatch):
     assert sum(f.count for f in results.year_facets) == 3
     response = client.get(reverse("posts:search"), {"q": "common ground"})
     assert "More than 3 posts found" in response.text
+
+
+def _an_hour_passes():
+    # HTTP dates count whole seconds: put the last change (the rename) well behind us.
+    ContentVersion.objects.filter(pk=1).update(changed_at=timezone.now() - timedelta(hours=1))
+
+
+def test_the_workers_reindex_ends_304s_for_a_search_made_before_it(client):
+    topic = make_topic("Kestrel")
+    post = make_post("Wings over the estuary", topics=[topic])
+    topic.name = "Lapwing"
+    topic.save()
+    _an_hour_passes()
+    url = reverse("posts:search") + "?q=lapwing"
+    before = client.get(url)
+    assert post.title not in before.text  # the worker has not reindexed yet
+
+    run_worker()
+
+    after = client.get(url, HTTP_IF_MODIFIED_SINCE=before["Last-Modified"])
+    assert after.status_code == 200
+    assert post.title in after.text
+
+
+def test_a_rebuild_ends_304s_for_searches_made_before_it(client):
+    post = make_post("Wings over the estuary")
+    # A bulk import that bypassed the admin (and its signals): the index lacks the change.
+    Post.objects.filter(pk=post.pk).update(title="Wings over the marsh")
+    _an_hour_passes()
+    url = reverse("posts:search") + "?q=marsh"
+    before = client.get(url)
+    assert post.slug not in before.text
+
+    call_command("search_index", "--rebuild", stdout=io.StringIO())
+
+    after = client.get(url, HTTP_IF_MODIFIED_SINCE=before["Last-Modified"])
+    assert after.status_code == 200
+    assert "Wings over the marsh" in after.text
