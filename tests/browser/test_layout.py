@@ -3,7 +3,10 @@ squeezed messages, a compact Exit this page on touch screens, a light post endin
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from people import tokens
+from people.models import Subscriber
 from tests.browser.conftest import DESKTOP
 from tests.browser.pages import SENSITIVE_POST
 
@@ -107,3 +110,17 @@ def test_a_post_ends_with_ruled_sections_not_grey_boxes(open_tab):
     )
     assert len(backgrounds) >= 2
     assert set(backgrounds) == {"rgba(0, 0, 0, 0)"}
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE["viewport"]], ids=["1280", "390"])
+def test_confirm_button_has_room_before_the_next_line(open_tab, viewport):
+    subscriber = Subscriber.objects.create(
+        email="reader@example.org", consented_at=timezone.now(), consent_version=1
+    )
+    tab = open_tab(viewport)
+    tab.goto(
+        reverse("people:newsletter-confirm", args=[tokens.make(tokens.CONFIRM, subscriber.pk)])
+    )
+    button = box(tab.page, "main form button")
+    after = tab.page.locator("main form + p").bounding_box()
+    assert after["y"] - (button["y"] + button["height"]) >= 16
