@@ -76,8 +76,9 @@ def _end_sentence(text):
     return text if text.rstrip("”’\"'").endswith(TERMINAL_PUNCTUATION) else f"{text}."
 
 
-# A quotation inside a title: curly ‘…’ or straight '…' whose closing mark is not an
-# apostrophe inside a word (Women’s, workers' rights stay as typed), or straight "…".
+# A quotation inside a title: in curly or straight single quotes whose closing mark is
+# not an apostrophe ending a word part (Women's, workers' rights stay as typed), or in
+# straight double quotes.
 _SINGLE_QUOTED = re.compile(r"(?<!\w)[‘'](?=\S)(.+?)(?<=\S)[’'](?!\w)")
 _STRAIGHT_DOUBLE = re.compile(r'"(.+?)"')
 
