@@ -83,7 +83,7 @@ _SINGLE_QUOTED = re.compile(r"(?<!\w)[‘'](?=\S)(.+?)(?<=\S)[’'](?!\w)")
 _STRAIGHT_DOUBLE = re.compile(r'"(.+?)"')
 
 
-def _harvard_title(title):
+def harvard_title(title):
     """The title in single quotes, a quotation inside it in double (Cite Them Right)."""
     inner = _SINGLE_QUOTED.sub(r"“\1”", title)
     inner = _STRAIGHT_DOUBLE.sub(r"“\1”", inner)
@@ -123,7 +123,7 @@ class Citation:
         accessed = accessed or timezone.localdate()
         names = _join([a.initials for a in self.authors], " and ")
         return (
-            f"{names} ({self.date.year}) {_harvard_title(self.post.title)}, {settings.SITE_NAME}, "
+            f"{names} ({self.date.year}) {harvard_title(self.post.title)}, {settings.SITE_NAME}, "
             f"{date_format(self.date, 'j F')}. Available at: {self.link} "
             f"(Accessed: {date_format(accessed, 'j F Y')})."
         )
