@@ -66,6 +66,30 @@ def cited_authors(post, credits):
     return authors or [CitedAuthor(settings.ORGANISATION_NAME, corporate=True)]
 
 
+# Marks that already close a title (a question, an exclamation, a full stop, an
+# ellipsis): APA's own full stop after such a title would double them ("Pathway?.").
+TERMINAL_PUNCTUATION = ("?", "!", ".", "…")
+
+
+def _end_sentence(text):
+    """`text` closed by a full stop, unless it already ends in terminal punctuation."""
+    return text if text.rstrip("”’\"'").endswith(TERMINAL_PUNCTUATION) else f"{text}."
+
+
+# A quotation inside a title: in curly or straight single quotes whose closing mark is
+# not an apostrophe ending a word part (Women's, workers' rights stay as typed), or in
+# straight double quotes.
+_SINGLE_QUOTED = re.compile(r"(?<!\w)[‘'](?=\S)(.+?)(?<=\S)[’'](?!\w)")
+_STRAIGHT_DOUBLE = re.compile(r'"(.+?)"')
+
+
+def harvard_title(title):
+    """The title in single quotes, a quotation inside it in double (Cite Them Right)."""
+    inner = _SINGLE_QUOTED.sub(r"“\1”", title)
+    inner = _STRAIGHT_DOUBLE.sub(r"“\1”", inner)
+    return f"‘{inner}’"
+
+
 def _join(names, last_sep):
     if len(names) == 1:
         return names[0]
@@ -91,14 +115,15 @@ class Citation:
         """APA 7th edition, blog post."""
         names = _join([a.initials for a in self.authors], ", & ")
         when = f"{self.date.year}, {date_format(self.date, 'F j')}"
-        return f"{names} ({when}). {self.post.title}. {settings.SITE_NAME}. {self.link}"
+        title = _end_sentence(self.post.title)
+        return f"{names} ({when}). {title} {settings.SITE_NAME}. {self.link}"
 
     def harvard(self, accessed=None):
         """Harvard (Cite Them Right), blog post."""
         accessed = accessed or timezone.localdate()
         names = _join([a.initials for a in self.authors], " and ")
         return (
-            f"{names} ({self.date.year}) ‘{self.post.title}’, {settings.SITE_NAME}, "
+            f"{names} ({self.date.year}) {harvard_title(self.post.title)}, {settings.SITE_NAME}, "
             f"{date_format(self.date, 'j F')}. Available at: {self.link} "
             f"(Accessed: {date_format(accessed, 'j F Y')})."
         )

@@ -65,15 +65,26 @@ class PostListView(PublishedPostsMixin, ListView):
         return posts
 
     def get_context_data(self, **kwargs):
-        years = Post.objects.published().dates("published_at", "year", order="DESC")
+        topic = self.filters.cleaned_data["topic"]
+        year = self.filters.cleaned_data["year"]
+        # The form shows the filters in force, even one that matches no post (a year
+        # with none, a topic whose posts are all drafts): otherwise its box reads
+        # "Any year" under a heading that says "from 2021".
+        years = {d.year for d in Post.objects.published().dates("published_at", "year")}
+        if year:
+            years.add(year)
+        topics = list(topics_with_post_counts())
+        if topic and topic not in topics:
+            topic.post_count = 0
+            topics = sorted([*topics, topic], key=lambda t: t.name)
         filters = self.request.GET.copy()
         filters.pop("page", None)
         return super().get_context_data(
             query_string=filters.urlencode(),
-            topic=self.filters.cleaned_data["topic"],
-            year=self.filters.cleaned_data["year"],
-            years=[d.year for d in years],
-            topics=topics_with_post_counts(),
+            topic=topic,
+            year=year,
+            years=sorted(years, reverse=True),
+            topics=topics,
             **kwargs,
         )
 

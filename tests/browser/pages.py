@@ -46,6 +46,7 @@ PAGES = [
     Page("home", "posts:home"),
     Page("post list", "posts:list"),
     Page("post list filtered", "posts:list", query="topic=co-production"),
+    Page("post list filtered to nothing", "posts:list", query="topic=women&year=2015"),
     Page(
         "post",
         "posts:detail",
@@ -59,6 +60,7 @@ PAGES = [
     Page("404", "posts:detail", {"slug": "no-such-post"}, status=404),
     Page("search with results", "posts:search", query="q=clinical+supervision"),
     Page("search with no results", "posts:search", query="q=zzzqqxx"),
+    Page("search with a filter open", "posts:search", query="q=housing&topic=women"),
     Page("search with a suggestion", "posts:search", query="q=supervison"),
     Page("search without a query", "posts:search"),
     Page("newsletter signup", "people:newsletter"),

@@ -10,8 +10,10 @@ pytestmark = pytest.mark.browser
 # Every element that should take focus from the keyboard, visible on screen.
 FOCUSABLE = """() => [...document.querySelectorAll(
   'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), ' +
-  'select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])')]
+  'select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])')]
   .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
+  // Not the contents of a closed <details> (the search filters): hidden until opened.
+  .filter((el) => el.checkVisibility())
   // Deliberately out of reach: the newsletter honeypot (tabindex -1, aria-hidden).
   .filter((el) => el.tabIndex >= 0 && !el.closest('[aria-hidden="true"]'))"""
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from lxml import html
 
-from posts.models import Resource
+from posts.models import Post, Resource
 from tests.factories import make_person, make_post
 
 pytestmark = pytest.mark.django_db
@@ -197,3 +197,45 @@ def test_bibtex_key_and_url_are_escaped_too(client):
     (entry,) = entry.entries
     assert entry.key == "fulfillinglivessoutheast2022plain"
     assert entry.fields_dict["url"].value == "http://testserver" + post.get_absolute_url()
+
+
+def unsaved_citation(title):
+    """The citation of an unsaved post: the strings need no database."""
+    from posts.citations import Citation, CitedAuthor
+
+    post = Post(title=title, slug="t", published_at=PUBLISHED, doi="")
+    return Citation(post, [CitedAuthor("Jo Smith", corporate=False)], "https://hub.example/t/")
+
+
+@pytest.mark.parametrize(
+    ("title", "cited_as"),
+    [
+        ("A pathway?", "A pathway? FLSE Learning Hub."),
+        ("Nothing about us without us!", "Nothing about us without us! FLSE Learning Hub."),
+        ("Wait…", "Wait… FLSE Learning Hub."),
+        ("Who said “enough?”", "Who said “enough?” FLSE Learning Hub."),
+        ("A plain title", "A plain title. FLSE Learning Hub."),
+    ],
+)
+def test_apa_does_not_double_a_titles_own_closing_mark(title, cited_as):
+    apa = unsaved_citation(title).apa()
+    assert f"(2022, March 4). {cited_as} https://hub.example/t/" in apa
+    assert "?." not in apa and "!." not in apa
+
+
+@pytest.mark.parametrize(
+    ("title", "cited_as"),
+    [
+        ("Why ‘hard to reach’ is wrong", "‘Why “hard to reach” is wrong’"),
+        ("Why 'hard to reach' is wrong", "‘Why “hard to reach” is wrong’"),
+        ('Why "hard to reach" is wrong', "‘Why “hard to reach” is wrong’"),
+        ("‘Women’s voices’ in the system", "‘“Women’s voices” in the system’"),
+        # Apostrophes are not quotation marks.
+        ("Women's centres and workers' rights", "‘Women's centres and workers' rights’"),
+        ("Women’s centres", "‘Women’s centres’"),
+        ("A pathway?", "‘A pathway?’"),
+    ],
+)
+def test_harvard_quotes_a_quotation_in_the_title_with_double_marks(title, cited_as):
+    harvard = unsaved_citation(title).harvard()
+    assert harvard.startswith(f"Smith, J. (2022) {cited_as}, FLSE Learning Hub, 4 March.")

@@ -1,8 +1,10 @@
+import re
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from lxml import html as lxml_html
 
 from posts.models import Credit, Resource
 from tests.factories import make_person, make_post, make_topic
@@ -198,3 +200,73 @@ def test_server_error_page_is_friendly_and_standalone():
     html = render_to_string("500.html")
     assert "Sorry, something went wrong" in html
     assert "The problem is on our side" in html
+
+
+def selected_filters(response):
+    doc = lxml_html.fromstring(response.content)
+    form = doc.xpath("//form[contains(@class, 'filters')]")[0]
+    return {
+        select.get("name"): select.xpath("./option[@selected]/@value")
+        for select in form.xpath(".//select")
+    }
+
+
+def test_filter_form_shows_the_filters_in_force_even_when_nothing_matches(client, site):
+    """The heading says "Co-production from 2011": the boxes must say so too."""
+    empty_topic = make_topic("Women")
+    year = site["public"].published_at.year - 11
+    response = client.get(reverse("posts:list"), {"topic": empty_topic.slug, "year": year})
+    assert response.status_code == 200
+    assert selected_filters(response) == {"topic": [empty_topic.slug], "year": [str(year)]}
+    doc = lxml_html.fromstring(response.content)
+    assert doc.xpath("string(//h1)") == f"All posts: Women from {year}"
+    # Other years stay on offer, newest first.
+    years = doc.xpath("//select[@name='year']/option/@value")
+    assert years == ["", str(site["public"].published_at.year), str(year)]
+
+    response = client.get(reverse("posts:list"), {"topic": site["topic"].slug})
+    assert selected_filters(response) == {"topic": [site["topic"].slug], "year": [""]}
+    response = client.get(reverse("posts:list"))
+    assert selected_filters(response) == {"topic": [""], "year": [""]}
+
+
+def post_dates(response):
+    text = lxml_html.fromstring(response.content).xpath("string(//p[@class='post__dates'])")
+    return " ".join(text.split())
+
+
+def test_staff_preview_says_draft_or_scheduled_not_published(staff_client, site):
+    draft = post_dates(staff_client.get(site["draft"].get_absolute_url()))
+    assert draft == "Draft · 1 minute read"
+
+    scheduled = site["scheduled"]
+    when = timezone.localtime(scheduled.published_at).strftime("%-d %B %Y, %H:%M")
+    response = staff_client.get(scheduled.get_absolute_url())
+    assert post_dates(response) == f"Scheduled for {when} · 1 minute read"
+
+    assert post_dates(staff_client.get(site["public"].get_absolute_url())).startswith("Published ")
+
+
+# HTML's "valid date string", "valid local date and time string" and "valid global
+# date and time string": fractions of a second at most three digits (milliseconds).
+HTML_DATETIME = re.compile(
+    r"\d{4,}-\d\d-\d\d"
+    r"(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?(?:Z|[+-]\d\d:?\d\d)?)?"
+)
+
+
+def test_every_datetime_attribute_is_a_valid_html_date_or_time(client, site):
+    make_post("Sub-second", published_at=timezone.now().replace(microsecond=123456))
+    pages = [
+        *public_pages(site),
+        reverse("posts:search") + "?q=joined",
+        reverse("posts:search"),
+        reverse("people:privacy"),
+    ]
+    checked = 0
+    for url in pages:
+        doc = lxml_html.fromstring(client.get(url).content)
+        for value in doc.xpath("//@datetime"):
+            assert HTML_DATETIME.fullmatch(value), (url, value)
+            checked += 1
+    assert checked >= len(pages)
