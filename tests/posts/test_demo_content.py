@@ -1,7 +1,10 @@
+import io
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from flse_hub.site.models import DemoContentLoad
 from people.models import Person
 from posts.models import Credit, Post, Topic
 
@@ -101,3 +104,44 @@ def test_domestic_abuse_topic_is_flagged_for_quick_exit(demo, client):
         ).get_absolute_url()
     )
     assert "Exit this page" in page.content.decode()
+
+
+def load(*args):
+    out = io.StringIO()
+    call_command("load_demo_content", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_a_deleted_demo_post_stays_deleted(demo):
+    Post.objects.get(slug="co-production-definition-is-in-the-detail").delete()
+    topic = Topic.objects.first()
+    topic.delete()
+    assert "already loaded" in load()
+    assert not Post.objects.filter(slug="co-production-definition-is-in-the-detail").exists()
+    assert not Topic.objects.filter(slug=topic.slug).exists()
+    assert Post.objects.count() == 9
+
+
+def test_a_demo_post_whose_address_staff_changed_is_not_added_again(demo):
+    post = Post.objects.get(slug="co-production-definition-is-in-the-detail")
+    post.slug = "what-co-production-means"
+    post.save()
+    load()
+    assert Post.objects.count() == 10
+    assert Post.objects.filter(title=post.title).count() == 1
+    assert not Post.objects.filter(slug="co-production-definition-is-in-the-detail").exists()
+
+
+def test_a_database_loaded_before_loads_were_remembered_is_left_alone():
+    load()
+    DemoContentLoad.objects.all().delete()  # as it was before the record existed
+    Post.objects.get(slug="co-production-definition-is-in-the-detail").delete()
+    assert "already has posts" in load()
+    assert Post.objects.count() == 9
+    assert "already loaded" in load()
+
+
+def test_force_loads_the_deleted_posts_again(demo):
+    Post.objects.get(slug="co-production-definition-is-in-the-detail").delete()
+    assert "1 post(s) added, 9 already present" in load("--force")
+    assert Post.objects.filter(slug="co-production-definition-is-in-the-detail").exists()
