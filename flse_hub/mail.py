@@ -34,7 +34,8 @@ class EmailBackend(BaseEmailBackend):
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise InvalidMailer(f"Cannot create {self.folder}: {error}", alias=self.alias)
+            message = f"Cannot create {self.folder}: {error}"
+            raise InvalidMailer(message, alias=self.alias) from error
         # Links in a log are for a developer's own machine: never in production logs.
         self.print_links = settings.DEBUG if print_links is None else print_links
 

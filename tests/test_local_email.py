@@ -53,7 +53,7 @@ def test_with_debug_the_worker_log_shows_the_decoded_links(client, folder, setti
     sign_up(client, "jo@example.org")
     err = capsys.readouterr().err
     (path,) = folder.iterdir()
-    assert f"Email to jo@example.org: 'Confirm your subscription" in err
+    assert "Email to jo@example.org: 'Confirm your subscription" in err
     assert path.name in err
     (confirm,) = re.findall(r"^    (https?://\S+/newsletter/confirm/\S+)$", err, re.M)
     assert "=3D" not in confirm and "=\n" not in confirm
@@ -65,4 +65,3 @@ def test_without_debug_no_links_are_printed(client, folder, capsys):
     sign_up(client, "jo@example.org")
     assert "newsletter/confirm" not in capsys.readouterr().err
     assert len(list(folder.iterdir())) == 1
-
