@@ -1,4 +1,6 @@
 import io
+import re
+from html import unescape
 
 import pytest
 from django.core.management import call_command
@@ -145,3 +147,56 @@ def test_force_loads_the_deleted_posts_again(demo):
     Post.objects.get(slug="co-production-definition-is-in-the-detail").delete()
     assert "1 post(s) added, 9 already present" in load("--force")
     assert Post.objects.filter(slug="co-production-definition-is-in-the-detail").exists()
+
+
+LINK = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
+# Words that promise a link when they end a sentence ("download here:", "visit their
+# website", "read our … report"): such a sentence must carry its link.
+PROMISE = re.compile(
+    r"\bhere\W*$|\b(visit|read|see|download)\b.*\b(website|report|toolkit|blog)\W*$", re.I
+)
+
+
+def sentences(post):
+    """Every sentence of the body as a reader sees it, links marked [[text]]."""
+    for block in re.findall(r"<(?:p|li)>(.*?)</(?:p|li)>", post.body, re.S):
+        text = unescape(re.sub(r"<[^>]+>", "", LINK.sub(r"[[\1]]", block)))
+        yield from re.split(r"(?<=[.!?])\s+", text.strip())
+
+
+def test_no_demo_sentence_ends_in_a_missing_link(demo):
+    for post in Post.objects.all():
+        for sentence in sentences(post):
+            assert not sentence.endswith("here:"), (post.slug, sentence)
+            if PROMISE.search(sentence.replace("[[", "").replace("]]", "")):
+                assert "[[" in sentence, (post.slug, sentence)
+            assert sentence.count("(") == sentence.count(")"), (post.slug, sentence)
+
+
+def test_every_demo_link_has_text_and_a_target_that_answers(demo, client):
+    links = [
+        (post.slug, href, unescape(re.sub(r"<[^>]+>", "", text)).strip())
+        for post in Post.objects.all()
+        for href, text in re.findall(r'<a\b[^>]*href="([^"]*)"[^>]*>(.*?)</a>', post.body, re.S)
+    ]
+    assert len(links) >= 4
+    for slug, href, text in links:
+        assert text and not text.endswith(":"), (slug, href)
+        if href.startswith("/"):
+            assert client.get(href).status_code == 200, (slug, href)
+        else:
+            assert href.startswith("https://"), (slug, href)
+
+
+def test_no_standfirst_is_a_note_about_text_above_or_below(demo):
+    for post in Post.objects.all():
+        assert not re.search(r"\b(above|below)\b", post.standfirst, re.I), post.slug
+
+
+def test_the_notes_list_every_rewording():
+    out = io.StringIO()
+    call_command("load_demo_content", verbosity=2, stdout=out)
+    notes = out.getvalue()
+    for phrase in ["download here:", "their website", "Ripple Effect", "The above quoted text",
+                   "Steering Groups here", "toolkit here", "British Medical Association"]:  # fmt: skip
+        assert phrase in notes, phrase

@@ -15,7 +15,40 @@ CONTENT_FILE = Path(__file__).resolve().parents[2] / "demo_content" / "content.j
 # Where the demo text differs from the posts as published (seed:
 # /work/shared/seed/flse-blog-posts.txt), printed with --verbosity 2.
 NOTES = """\
-Demo content notes: where the text differs from the published posts.
+Demo content notes: where the text differs from the posts as published.
+
+The published pages had sentences whose links were lost in copying, and one
+note to the reader of the original page. The authors' words are kept (typos
+too); a link is added where the text names a public target, and otherwise the
+dangling phrase is rephrased as little as possible:
+
+- "Common Ambition and Fulfilling Lives South East": "please visit their
+  website" links their website, https://bhcommonambition.org/. "please read
+  our Ripple Effect impact report" (no public copy known) became "please ask
+  us for our Ripple Effect impact report (contact details below)."
+- "Seeing the whole person": "an employment toolkit which is available to
+  download here:" (nothing followed) became "an employment toolkit, introduced
+  in our post Employing People with Lived Experience of Multiple and Complex
+  Needs", linked to that post. "For more information about Citrus Ornge and
+  their social mission" (nothing followed) gained ", visit their website."
+  linking https://www.citrusornge.com/.
+- "Employing People with Lived Experience of Multiple and Complex Needs": the
+  "(" left where a link to the British Medical Association's July 2016
+  publication was is removed.
+- "How Multiagency Meetings Can Join Up Support": "please read our blog on the
+  ... Coexisting Conditions Steering Groups here" (no link) became "please ask
+  us for our blog on the ... Steering Groups (contact details below)."
+- "Journeys towards a Psychologically Informed Environment": "please read our
+  toolkit here." (no link) became "please ask us for our toolkit (contact
+  details below)."
+- "Co-production: Definition is in the detail": the standfirst was the note
+  under the quoted definition ("The above quoted text is the official ...
+  definition ..., as shown on our website."), shown above the quote. It now
+  reads "The official Fulfilling Lives definition of co-production ..., and
+  why, in practice, the definition is in the detail." The note itself stays
+  in the body, under the quote, where it belongs.
+- "Clinical Supervision": "Read more here:" was already followed by its link
+  (the seed gives the address) and the report is also a resource.
 """
 
 
