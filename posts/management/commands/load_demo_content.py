@@ -12,8 +12,8 @@ from posts.models import Credit, Post, Resource, Topic
 
 CONTENT_FILE = Path(__file__).resolve().parents[2] / "demo_content" / "content.json"
 
-# Where the demo text differs from the posts as published (seed:
-# /work/shared/seed/flse-blog-posts.txt), printed with --verbosity 2.
+# Where the demo text differs from the posts as published on the organisation's old
+# site, printed with --verbosity 2.
 NOTES = """\
 Demo content notes: where the text differs from the posts as published.
 
@@ -80,8 +80,9 @@ class Command(BaseCommand):
             self.stdout.write(NOTES)
         now = timezone.now()
         if not force:
-            # Locked, so two `make run`s started together cannot both load.
-            earlier = DemoContentLoad.objects.select_for_update().filter(name=DEMO_NAME).first()
+            # Two first loads at once cannot both succeed: the record's name is unique,
+            # and the second one's whole transaction rolls back.
+            earlier = DemoContentLoad.objects.filter(name=DEMO_NAME).first()
             if earlier is not None:
                 self.stdout.write(
                     f"Demo content: already loaded on {earlier.loaded_at:%Y-%m-%d %H:%M} UTC; "
