@@ -15,7 +15,7 @@ find_python = for c in python3.13 python3.12 \
 	    command -v "$$c"; exit 0; fi; done; \
 	echo "Python 3.12 or newer is needed; none was found." >&2; exit 1
 
-.PHONY: run test test-browser lint format install migrate demo clean
+.PHONY: run test test-browser lint format install migrate demo reset clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || { py=$$($(find_python)) && echo "Creating $(VENV) with $$py" && "$$py" -m venv $(VENV); }
@@ -36,7 +36,8 @@ demo: migrate
 # re-indexing (manage.py run_worker); Ctrl-C stops both.
 run: demo
 	$(PY) manage.py ensure_staff_login
-	@echo "Emails the site sends (newsletter confirmations) are written to var/sent-emails/."
+	@echo "Emails the site sends are written to var/sent-emails/ as .eml files (open one in a mail program"
+	@echo "or a browser); the worker also prints each email's links below, ready to click."
 	@DJANGO_DEBUG=true $(PY) manage.py run_worker --no-reload --worker-id=local-$(PORT) & \
 	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
@@ -47,6 +48,24 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@if command -v chromium >/dev/null 2>&1; then $(MAKE) --no-print-directory test-browser; \
 	else echo "Browser checks skipped: chromium is not installed (apt-get install chromium)."; fi
+
+# Back to a fresh local site: the next `make run` creates the database, loads the demo
+# content and a new staff login again. Only these paths in var/ are removed; a
+# PostgreSQL DATABASE_URL is left alone. Asks first on a terminal (CONFIRM=yes skips).
+RESET_PATHS := var/db.sqlite3 var/db.sqlite3-wal var/db.sqlite3-shm var/db.sqlite3-journal \
+	var/media var/sent-emails var/staff-login.txt
+reset:
+	@echo "This deletes the local SQLite database (every post, person, subscriber and staff"
+	@echo "login in it), uploaded files and local emails: $(RESET_PATHS)"
+	@case "$${DATABASE_URL:-sqlite}" in sqlite*) ;; *) echo "(DATABASE_URL points elsewhere: that database is not touched.)";; esac
+	@if [ "$(CONFIRM)" != yes ] && [ -t 0 ]; then printf "Type yes to go on: "; read answer; \
+	  [ "$$answer" = yes ] || { echo "Nothing deleted."; exit 1; }; fi
+	rm -rf $(RESET_PATHS)
+	@echo "Done: \`make run\` sets up a fresh site with the demo content."
+
+# reset, and the virtualenv too (the next make reinstalls the dependencies).
+clean: reset
+	rm -rf $(VENV)
 
 # Real-Chromium checks (axe-core, keyboard, CSP) in tests/browser/ only.
 test-browser: install

@@ -63,7 +63,7 @@ def mailers_from_url(url):
     smtp://user:pass@host:587?tls=true   STARTTLS
     smtps://user:pass@host:465            implicit TLS
     console:                              print to the terminal
-    file:///path/to/folder                one .log file per message
+    file:///path/to/folder                one .eml file per message (flse_hub.mail)
     locmem:                               kept in memory (tests)
     """
     parts = urlsplit(url)
@@ -77,7 +77,7 @@ def mailers_from_url(url):
             raise ImproperlyConfigured("EMAIL_URL file:// needs a folder, e.g. file:///var/mail.")
         return {
             "default": {
-                "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "BACKEND": "flse_hub.mail.EmailBackend",
                 "OPTIONS": {"file_path": unquote(parts.path)},
             }
         }

@@ -37,7 +37,7 @@ def test_smtps_url_uses_implicit_tls_on_465():
 def test_console_and_file_urls():
     assert mailers_from_url("console:")["default"]["BACKEND"].endswith("console.EmailBackend")
     file_mailer = mailers_from_url("file:///tmp/hub-mail")["default"]
-    assert file_mailer["BACKEND"].endswith("filebased.EmailBackend")
+    assert file_mailer["BACKEND"] == "flse_hub.mail.EmailBackend"
     assert file_mailer["OPTIONS"] == {"file_path": "/tmp/hub-mail"}
 
 

@@ -15,3 +15,20 @@ class ContentVersion(models.Model):
 
     def __str__(self):
         return f"Content version {self.number} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+
+class DemoContentLoad(models.Model):
+    """A set of demo content this database has had, so it is loaded once and never again.
+
+    Without it, a load matched posts by slug, so every `make run` brought back the
+    demo posts staff had deleted and added a second copy of one whose slug they changed.
+    """
+
+    name = models.CharField(max_length=50, unique=True)
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "demo content load"
+
+    def __str__(self):
+        return f"{self.name} demo content, loaded {self.loaded_at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,12 @@
+import io
+import re
+from html import unescape
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from flse_hub.site.models import DemoContentLoad
 from people.models import Person
 from posts.models import Credit, Post, Topic
 
@@ -101,3 +106,97 @@ def test_domestic_abuse_topic_is_flagged_for_quick_exit(demo, client):
         ).get_absolute_url()
     )
     assert "Exit this page" in page.content.decode()
+
+
+def load(*args):
+    out = io.StringIO()
+    call_command("load_demo_content", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_a_deleted_demo_post_stays_deleted(demo):
+    Post.objects.get(slug="co-production-definition-is-in-the-detail").delete()
+    topic = Topic.objects.first()
+    topic.delete()
+    assert "already loaded" in load()
+    assert not Post.objects.filter(slug="co-production-definition-is-in-the-detail").exists()
+    assert not Topic.objects.filter(slug=topic.slug).exists()
+    assert Post.objects.count() == 9
+
+
+def test_a_demo_post_whose_address_staff_changed_is_not_added_again(demo):
+    post = Post.objects.get(slug="co-production-definition-is-in-the-detail")
+    post.slug = "what-co-production-means"
+    post.save()
+    load()
+    assert Post.objects.count() == 10
+    assert Post.objects.filter(title=post.title).count() == 1
+    assert not Post.objects.filter(slug="co-production-definition-is-in-the-detail").exists()
+
+
+def test_a_database_loaded_before_loads_were_remembered_is_left_alone():
+    load()
+    DemoContentLoad.objects.all().delete()  # as it was before the record existed
+    Post.objects.get(slug="co-production-definition-is-in-the-detail").delete()
+    assert "already has posts" in load()
+    assert Post.objects.count() == 9
+    assert "already loaded" in load()
+
+
+def test_force_loads_the_deleted_posts_again(demo):
+    Post.objects.get(slug="co-production-definition-is-in-the-detail").delete()
+    assert "1 post(s) added, 9 already present" in load("--force")
+    assert Post.objects.filter(slug="co-production-definition-is-in-the-detail").exists()
+
+
+LINK = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
+# Words that promise a link when they end a sentence ("download here:", "visit their
+# website", "read our … report"): such a sentence must carry its link.
+PROMISE = re.compile(
+    r"\bhere\W*$|\b(visit|read|see|download)\b.*\b(website|report|toolkit|blog)\W*$", re.I
+)
+
+
+def sentences(post):
+    """Every sentence of the body as a reader sees it, links marked [[text]]."""
+    for block in re.findall(r"<(?:p|li)>(.*?)</(?:p|li)>", post.body, re.S):
+        text = unescape(re.sub(r"<[^>]+>", "", LINK.sub(r"[[\1]]", block)))
+        yield from re.split(r"(?<=[.!?])\s+", text.strip())
+
+
+def test_no_demo_sentence_ends_in_a_missing_link(demo):
+    for post in Post.objects.all():
+        for sentence in sentences(post):
+            assert not sentence.endswith("here:"), (post.slug, sentence)
+            if PROMISE.search(sentence.replace("[[", "").replace("]]", "")):
+                assert "[[" in sentence, (post.slug, sentence)
+            assert sentence.count("(") == sentence.count(")"), (post.slug, sentence)
+
+
+def test_every_demo_link_has_text_and_a_target_that_answers(demo, client):
+    links = [
+        (post.slug, href, unescape(re.sub(r"<[^>]+>", "", text)).strip())
+        for post in Post.objects.all()
+        for href, text in re.findall(r'<a\b[^>]*href="([^"]*)"[^>]*>(.*?)</a>', post.body, re.S)
+    ]
+    assert len(links) >= 4
+    for slug, href, text in links:
+        assert text and not text.endswith(":"), (slug, href)
+        if href.startswith("/"):
+            assert client.get(href).status_code == 200, (slug, href)
+        else:
+            assert href.startswith("https://"), (slug, href)
+
+
+def test_no_standfirst_is_a_note_about_text_above_or_below(demo):
+    for post in Post.objects.all():
+        assert not re.search(r"\b(above|below)\b", post.standfirst, re.I), post.slug
+
+
+def test_the_notes_list_every_rewording():
+    out = io.StringIO()
+    call_command("load_demo_content", verbosity=2, stdout=out)
+    notes = out.getvalue()
+    changed = ["download here:", "their website", "Ripple Effect", "The above quoted text"]
+    changed += ["Steering Groups here", "toolkit here", "British Medical Association"]
+    assert [phrase for phrase in changed if phrase not in notes] == []
