@@ -116,20 +116,71 @@ PILLOW_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 # Text that a browser, an XML parser or an interpreter would treat as code. Served as
 # text/plain with nosniff it would not run, but nobody shares a report that looks like
 # this, so it is refused rather than relied upon.
-MARKUP = re.compile(
-    r"<\s*(?:[!?]|/?\s*(?:html|head|body|script|style|iframe|frame|frameset|object|embed|"
-    r"svg|math|img|image|link|meta|base|form|input|a|div|span|table|xml|xsl|template|"
-    r"video|audio|source|title|applet)\b)",
-    re.IGNORECASE,
+#
+# These run over the whole of a text upload (up to FLSE_UPLOAD_MAX_MB), so every repeat
+# is bounded and no two neighbouring repeats can match the same characters: each
+# attempt costs a bounded number of steps and a search is linear in the text. An
+# unbounded `\s*` or `[^)]*` here let 200 KB of "function (" or of "<" and spaces
+# hold a server process for minutes (tests/test_uploads.py checks the shapes).
+# Elements a browser or XML tool would act on. <a>, <img>, <svg> and the like count even
+# with spaces after the `<`, as before; the short everyday words below (<p>, <b>, <set>)
+# only written as a browser reads a tag, so that "costs < set targets" is prose.
+_TAGS = (
+    "html|head|body|script|style|iframe|frame|frameset|object|embed|svg|math|img|image|"
+    "link|meta|base|form|input|a|div|span|table|xml|xsl|template|video|audio|source|title|"
+    "applet"
 )
-# No spaces around the dots and brackets, so that prose ("out of the window. Then")
-# is not taken for code.
-SCRIPT = re.compile(
-    r"\A#!|<\?php|\bjavascript:|\bdocument\.(?:cookie|write|location|domain)\b|\bwindow\.\w|"
-    r"\bfetch\(|XMLHttpRequest|\beval\(|\bfunction\s*\w*\s*\([^)]*\)\s*\{|=>\s*\{|"
-    r"\b(?:import|require)\(",
-    re.IGNORECASE,
+_MORE_TAGS = (
+    "button|select|option|textarea|label|fieldset|p|br|hr|b|i|u|s|em|strong|small|big|"
+    "font|center|h[1-6]|ul|ol|li|dl|dt|dd|pre|code|blockquote|thead|tbody|tfoot|tr|td|th|"
+    "caption|col|colgroup|details|summary|dialog|marquee|blink|menu|nav|header|footer|"
+    "section|article|aside|main|figure|figcaption|picture|canvas|slot|track|noscript|"
+    "isindex|keygen|animate|set|foreignobject|use|xmp|listing|plaintext|portal|search"
 )
+# Each runs over the lower-cased text, case-sensitively: a pattern that starts with a
+# fixed string is then searched for that string first, which keeps ordinary text fast.
+CODE_PATTERNS = [
+    re.compile(
+        r"<(?:"
+        # A comment, doctype, CDATA or processing instruction, or an element from the lists.
+        r"\s{0,64}(?:[!?]|(?:/\s{0,64})?(?=[a-z])(?:" + _TAGS + r")\b)"
+        r"|/?(?:" + _MORE_TAGS + r")[\s/>]"
+        # Any namespaced tag (<x:script xmlns:x=…>), but not <mailto:someone@example.org>.
+        r"|/?[a-z][\w.-]{0,64}:[a-z][\w.-]{0,64}[\s/>]"
+        # Any tag carrying an event handler (<details open ontoggle=…>, <p onclick=…>),
+        # whatever its name, if the attribute starts within 2,000 characters of the `<`.
+        r"|[a-z][\w:.-]{0,64}[\s/\"'][^<>]{0,2000}?(?<![\w-])on[a-z]{1,32}\s{0,64}="
+        r")"
+    ),
+    # Script. No spaces around the dots and brackets, so that prose ("out of the window.
+    # Then") is not taken for code. The parameters stop at a bracket, so "function ("
+    # repeated costs a few steps each.
+    re.compile(r"\A#!"),
+    re.compile(r"<\?php"),
+    *(
+        # The word stands alone (not "myfetch("), checked after it is found: a pattern
+        # that started with the check could not be searched for by its word.
+        re.compile(rf"{word}(?<![\w$]{word}){rest}")
+        for word, rest in [
+            ("javascript:", ""),
+            (r"document\.", r"(?:cookie|write|location|domain)\b"),
+            (r"window\.", r"\w"),
+            (r"fetch\(", ""),
+            (r"eval\(", ""),
+            (r"import\(", ""),
+            (r"require\(", ""),
+            ("function", r"\s{0,16}[\w$]{0,64}\s{0,16}\([^()]{0,200}\)\s{0,16}\{"),
+        ]
+    ),
+    re.compile(r"xmlhttprequest"),
+    re.compile(r"=>\s{0,16}\{"),
+]
+
+
+def looks_like_code(text):
+    """True if the text holds markup or script (see CODE_PATTERNS)."""
+    lowered = text.lower()
+    return any(pattern.search(lowered) for pattern in CODE_PATTERNS)
 
 
 def accepted_message(accept):
@@ -237,7 +288,7 @@ def _detect_text(fileobj):
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    if not text.strip() or MARKUP.search(text) or SCRIPT.search(text):
+    if not text.strip() or looks_like_code(text):
         return None
     return TYPES["csv"] if _looks_like_csv(text) else TYPES["txt"]
 

@@ -8,6 +8,9 @@ for the issue's closing note: `.venv/bin/pytest tests/test_uploads.py -k tally -
 import importlib
 import io
 import re
+import re._constants as sre_constants
+import re._parser as sre_parse
+import time
 
 import pytest
 from django.apps import apps
@@ -16,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from flse_hub.uploads import DOCUMENT, IMAGE, prepare_upload
+from flse_hub.uploads import CODE_PATTERNS, DOCUMENT, IMAGE, detect, prepare_upload
 from people.models import Person
 from posts.models import Post, Resource
 from tests.factories import make_person, make_post
@@ -276,3 +279,49 @@ def test_admin_file_inputs_offer_the_accepted_types(staff_client):
     assert {".pdf", ".docx", ".odt", ".csv", ".txt", ".doc", "application/pdf"} <= set(
         resource.group(1).split(",")
     )
+
+
+# Crafted text that made the old patterns backtrack: each start of a match scanned to the
+# end of the text (minutes for a few hundred KB; the cap is FLSE_UPLOAD_MAX_MB).
+CRAFTED_TEXT = [
+    b"function (" * 200_000,  # 2 MB: `[^)]*` ran to the end from every "function"
+    (b"<" + b" " * 1000) * 400,  # 400 KB: `<\s*` then `/?\s*` split each run every way
+    b"< " * 1_000_000,  # 2 MB: a `<` every other character
+    (b"<a " + b"onx " * 600) * 160,  # 400 KB: candidates for an event handler
+    b"function " + b"x" * 60 + b" (" + b"a," * 1_000_000,  # 2 MB of parameters
+    b"=>" + b" " * 1_000_000,
+]
+
+
+@pytest.mark.parametrize("data", CRAFTED_TEXT, ids=lambda d: f"{d[:12]!r}x{len(d)}")
+def test_text_check_is_linear_on_crafted_text(data):
+    # A safety net only (a loaded machine runs these in well under a second each); the
+    # guarantee is the shape of the patterns, checked below.
+    started = time.monotonic()
+    detect(io.BytesIO(data))
+    assert time.monotonic() - started < 5
+
+
+def _repeats(parsed, inside=False):
+    """(bounded, inside another repeat) for each repeat in a parsed pattern."""
+    for op, argument in parsed:
+        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            _low, high, body = argument
+            yield high != sre_constants.MAXREPEAT, inside
+            # An optional part (at most once) is not repeated.
+            yield from _repeats(body, inside=inside or high > 1)
+        elif op == sre_constants.BRANCH:
+            for alternative in argument[1]:
+                yield from _repeats(alternative, inside)
+        elif op == sre_constants.SUBPATTERN:
+            yield from _repeats(argument[-1], inside)
+        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            yield from _repeats(argument[1], inside)
+
+
+def test_text_patterns_have_only_bounded_unnested_repeats():
+    assert CODE_PATTERNS
+    for pattern in CODE_PATTERNS:
+        repeats = list(_repeats(sre_parse.parse(pattern.pattern, pattern.flags)))
+        assert all(bounded for bounded, _ in repeats), pattern.pattern
+        assert not any(nested for _, nested in repeats), pattern.pattern

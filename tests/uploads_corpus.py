@@ -178,6 +178,17 @@ CASES = [
     Case("php", "shell.php", lambda: b"<?php system($_GET['c']); ?>", None),
     Case("php-renamed-jpg", "shell.jpg", lambda: b"<?php system($_GET['c']); ?>", None),
     Case("shell-script", "run.txt", lambda: b"#!/bin/sh\nrm -rf /\n", None),
+    # Tags a browser acts on that are not in the list of HTML words, or carry a handler.
+    Case("details-ontoggle", "notes.txt", lambda: b"Hi <details open ontoggle=alert(1)>", None),
+    Case("marquee", "notes.txt", lambda: b"News: <marquee>moving</marquee>", None),
+    Case("p-onclick", "notes.txt", lambda: b"Read <p onclick=alert(1)>this</p>", None),
+    Case("unknown-tag-onfocus", "notes.txt",
+         lambda: b'<custom-el tabindex=1 autofocus\n  "x" onfocus = alert(1)>', None),
+    Case("svg-slash-onload", "notes.txt", lambda: b"<svg/onload=alert(1)>", None),
+    Case("namespaced-script", "notes.txt",
+         lambda: b'<x:script xmlns:x="http://www.w3.org/1999/xhtml">alert(1)</x:script>', None),
+    Case("namespaced-svg", "notes.txt",
+         lambda: b'<s:svg xmlns:s="http://www.w3.org/2000/svg"/>', None),
     # Executables and archives.
     Case("windows-exe", "setup.exe", lambda: b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 120, None),
     Case("elf", "tool.pdf", lambda: b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 120, None),
@@ -223,6 +234,9 @@ CASES = [
     Case("prose-with-code-like-words", "minutes.txt",
          lambda: b"We looked out of the window. Then: fetch (and carry) the function (of "
                  b"the team); caseloads < 5 a week, and window.\n", "txt"),
+    Case("prose-with-angle-brackets", "letter.txt",
+         lambda: b"Write to <mailto:info@example.org> or see <https://example.org/a>; "
+                 b"costs < set targets, and on=off switches.\n", "txt"),
     Case("jpeg-with-gps", "IMG_0001.JPG", jpeg_with_gps, "jpg"),
     Case("png-with-alpha", "logo.png", lambda: image("PNG", mode="RGBA", color=(0, 0, 0, 0)),
          "png"),
