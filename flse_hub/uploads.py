@@ -20,6 +20,7 @@ Infrastructure: knows nothing of posts or people.
 
 import contextlib
 import csv
+import functools
 import io
 import posixpath
 import re
@@ -30,9 +31,11 @@ from dataclasses import dataclass
 
 import olefile
 from django import forms
+from django.apps import apps as global_apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.db.models import signals
 from django.db.models.fields.files import FieldFile, ImageFieldFile
 from django.utils.deconstruct import deconstructible
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -528,7 +531,79 @@ class ValidatedImageFieldFile(_ValidatedSave, ImageFieldFile):
     pass
 
 
+# Every field of these classes, so that a file is deleted only when no row of any
+# model still names it.
+_FILE_FIELDS = []
+
+
+def _delete_unless_referenced(storage, name):
+    # Runs after the commit, so it sees what the database now holds. With 128 random
+    # bits in every name, a match in another field can only be the same file.
+    for field in _FILE_FIELDS:
+        if field.model._base_manager.filter(**{field.attname: name}).exists():
+            return
+    storage.delete(name)
+
+
+def _forget_file_on_commit(field, name, using):
+    if name:
+        # robust: a file that cannot be deleted is logged; the saved row stays saved.
+        transaction.on_commit(
+            functools.partial(_delete_unless_referenced, field.storage, name),
+            using=using,
+            robust=True,
+        )
+
+
 class _ValidatedFieldMixin:
+    """Shared by both fields: accepted families, form widget, and removing old files.
+
+    A file that is replaced, cleared or whose row is deleted is deleted from storage
+    once the transaction commits (never if it rolls back, nor while another row names
+    it), so a photo someone asked to have removed stops being served.
+    """
+
+    def contribute_to_class(self, cls, name, **kwargs):
+        super().contribute_to_class(cls, name, **kwargs)
+        # Not for abstract models, nor the historical models migrations build.
+        if cls._meta.abstract or cls._meta.apps is not global_apps:
+            return
+        _FILE_FIELDS.append(self)
+        uid = f"flse_uploads:{cls._meta.label}.{name}"
+        signals.pre_save.connect(self._note_old_file, sender=cls, weak=False,
+                                 dispatch_uid=f"{uid}:pre_save")  # fmt: skip
+        signals.post_save.connect(self._forget_replaced_file, sender=cls, weak=False,
+                                  dispatch_uid=f"{uid}:post_save")  # fmt: skip
+        # A post_delete receiver also turns off Django's fast delete, so a queryset
+        # delete (the admin's bulk action) and cascades reach it row by row.
+        signals.post_delete.connect(self._forget_deleted_file, sender=cls, weak=False,
+                                    dispatch_uid=f"{uid}:post_delete")  # fmt: skip
+
+    def _note_old_file(self, sender, instance, raw=False, using=None, update_fields=None,
+                       **kwargs):  # fmt: skip
+        if raw or instance._state.adding or instance.pk is None:
+            return
+        if update_fields is not None and self.name not in update_fields:
+            return
+        old = (
+            sender._base_manager.using(using)
+            .filter(pk=instance.pk)
+            .values_list(self.attname, flat=True)
+            .first()
+        )
+        instance.__dict__.setdefault("_flse_old_files", {})[self.attname] = old
+
+    def _forget_replaced_file(self, sender, instance, raw=False, using=None, **kwargs):
+        old = instance.__dict__.get("_flse_old_files", {}).pop(self.attname, None)
+        current = getattr(instance, self.attname)
+        if old and old != (current.name if current else ""):
+            _forget_file_on_commit(self, old, using)
+
+    def _forget_deleted_file(self, sender, instance, using=None, **kwargs):
+        current = getattr(instance, self.attname)
+        if current:
+            _forget_file_on_commit(self, current.name, using)
+
     def _set_accept(self, accept):
         self.accept = tuple(accept)
         # Instance attribute: the validator follows `accept` and stays out of migrations.

@@ -16,6 +16,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
 from PIL import Image
 
@@ -325,3 +326,100 @@ def test_text_patterns_have_only_bounded_unnested_repeats():
         repeats = list(_repeats(sre_parse.parse(pattern.pattern, pattern.flags)))
         assert all(bounded for bounded, _ in repeats), pattern.pattern
         assert not any(nested for _, nested in repeats), pattern.pattern
+
+
+# Files go when their row does. These commit for real (transaction=True): the deletion
+# waits for the commit, and a test's usual wrapping transaction never commits.
+MINIMAL_PDF = next(c for c in CASES if c.id == "pdf").data()
+
+
+def pdf_upload():
+    return SimpleUploadedFile("toolkit.pdf", MINIMAL_PDF)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replacing_or_clearing_a_photo_deletes_the_old_file(media_root):
+    person = make_person("Pat", photo=SimpleUploadedFile("a.png", image("PNG")), photo_alt="Pat")
+    first = person.photo.name
+    for _ in range(3):
+        person.photo = SimpleUploadedFile("b.png", image("PNG"))
+        person.save()
+    assert stored_files(media_root) == [person.photo.name] != [first]
+    # Saving other fields, or loading and saving again, keeps the file.
+    Person.objects.get(pk=person.pk).save()
+    person.name = "Pat Smith"
+    person.save(update_fields=["name"])
+    assert stored_files(media_root) == [person.photo.name]
+    person.photo = ""
+    person.save()
+    assert stored_files(media_root) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deleted_resource_is_no_longer_served(client, media_root):
+    post = make_post("With a toolkit")
+    resource = Resource.objects.create(post=post, title="Toolkit", file=pdf_upload())
+    url = resource.file.url
+    assert client.get(url).status_code == 200
+    resource.delete()
+    assert client.get(url).status_code == 404
+    assert stored_files(media_root) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_delete_or_replacement_keeps_the_file(client, media_root):
+    post = make_post("With a toolkit")
+    resource = Resource.objects.create(post=post, title="Toolkit", file=pdf_upload())
+    person = make_person("Pat", photo=SimpleUploadedFile("a.png", image("PNG")), photo_alt="Pat")
+    before = stored_files(media_root)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        resource.delete()
+        Person.objects.filter(pk=person.pk).delete()
+        raise RuntimeError("the request failed after the delete")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        person.photo = SimpleUploadedFile("b.png", image("PNG"))
+        person.save()
+        raise RuntimeError("the request failed after the save")
+    # The new photo of the rolled-back save was written, but nothing names it: only
+    # the files the database still names are checked.
+    assert set(before) <= set(stored_files(media_root))
+    assert client.get(resource.file.url).status_code == 200
+    person.refresh_from_db()
+    assert person.photo.name in before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_and_cascading_deletes_remove_files(staff_client, media_root):
+    posts = [
+        make_post(
+            f"Post {i}", hero_image=SimpleUploadedFile("h.png", image("PNG")), hero_image_alt="x"
+        )
+        for i in range(3)
+    ]
+    for post in posts:
+        Resource.objects.create(post=post, title="Toolkit", file=pdf_upload())
+    Resource.objects.filter(post=posts[0]).delete()  # a queryset delete
+    assert len(stored_files(media_root)) == 5
+    posts[1].delete()  # its image, and its resource with it
+    assert len(stored_files(media_root)) == 3
+    response = staff_client.post(
+        reverse("admin:posts_post_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": list(Post.objects.values_list("pk", flat=True)),
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert not Post.objects.exists()
+    assert stored_files(media_root) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_another_row_names_is_kept(media_root):
+    post = make_post("With a toolkit")
+    kept = Resource.objects.create(post=post, title="Toolkit", file=pdf_upload())
+    # An import that pointed a second row at the same stored file.
+    copy = Resource.objects.create(post=post, title="Toolkit again", file=kept.file.name)
+    copy.delete()
+    assert stored_files(media_root) == [kept.file.name]
