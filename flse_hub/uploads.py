@@ -114,6 +114,13 @@ ODF_MIMETYPES = {
 }
 OOXML_MAIN_PARTS = [("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"),
                     ("ppt/presentation.xml", "pptx")]  # fmt: skip
+# Macros: VBA in Word (Macros), Excel (_VBA_PROJECT_CUR) and PowerPoint (VBA) files;
+# OOXML content types vnd.ms-office.vbaProject, *.macroEnabled.* and Excel 4 macro
+# sheets; OpenDocument Basic/ and Scripts/ folders.
+OLE2_MACRO_STORAGES = {"macros", "_vba_project_cur", "vba"}
+OOXML_MACRO_WORDS = (b"vbaproject", b"macroenabled", b"macrosheet")
+CONTENT_TYPES_MAX_BYTES = 1_000_000
+ODF_MACRO_FOLDERS = ("basic/", "scripts/")
 PILLOW_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 
 # Text that a browser, an XML parser or an interpreter would treat as code. Served as
@@ -246,9 +253,17 @@ def _detect_ole2(fileobj):
         try:
             for stream, extension in OLE2_STREAMS:
                 if ole.exists(stream):
+                    if any(
+                        part.lower() in OLE2_MACRO_STORAGES
+                        for path in ole.listdir(streams=False, storages=True)
+                        for part in path
+                    ):
+                        raise MacroDocument
                     return TYPES[extension]
         finally:
             ole.close()
+    except MacroDocument:
+        raise
     # A damaged compound file can fail in olefile in many ways; any of them means "refuse".
     except Exception:
         return None
@@ -268,9 +283,21 @@ def _detect_zip(fileobj):
         names = {entry.filename for entry in entries}
         # Only names and one tiny member are read: nothing large is ever inflated.
         if entries and entries[0].filename == "mimetype" and entries[0].file_size < 100:
-            return TYPES.get(ODF_MIMETYPES.get(archive.read("mimetype").strip()))
+            kind = TYPES.get(ODF_MIMETYPES.get(archive.read("mimetype").strip()))
+            # OpenDocument keeps Basic macros under Basic/ and other scripts under Scripts/.
+            if kind and any(name.lower().startswith(ODF_MACRO_FOLDERS) for name in names):
+                raise MacroDocument
+            return kind
         if "[Content_Types].xml" in names:
             if any(name.lower().endswith("vbaproject.bin") for name in names):
+                raise MacroDocument
+            # A macro part may have any name; its content type gives it away. Reading
+            # stops at the cap, whatever the archive claims the member inflates to.
+            with archive.open("[Content_Types].xml") as member:
+                content_types = member.read(CONTENT_TYPES_MAX_BYTES + 1)
+            if len(content_types) > CONTENT_TYPES_MAX_BYTES:
+                return None
+            if any(word in content_types.lower() for word in OOXML_MACRO_WORDS):
                 raise MacroDocument
             for part, extension in OOXML_MAIN_PARTS:
                 if part in names:
@@ -336,8 +363,8 @@ def prepare_upload(fileobj, accept):
         kind = detect(fileobj)
     except MacroDocument:
         raise _refuse(
-            "Office files with macros (.docm, .xlsm, .pptm) are not accepted: save it "
-            "without macros.",
+            "Files with macros (.docm, .xlsm, .pptm, or Word, Excel, PowerPoint or "
+            "OpenDocument files holding macros) are not accepted: save it without macros.",
             accept,
         ) from None
     if kind is None or kind.family not in accept:
