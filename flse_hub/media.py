@@ -36,8 +36,10 @@ CONTENT_TYPES = {
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "sandbox; default-src 'none'",
-    # The names are random and never reused, so a file at a name never changes.
-    "Cache-Control": "public, max-age=31536000, immutable",
+    # A file at a name never changes, but it is deleted when its row is or when it is
+    # replaced (a photo someone asked to have removed): a day, not a year, so caches
+    # let the removal take effect by the next day.
+    "Cache-Control": "public, max-age=86400",
 }
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 

@@ -20,6 +20,7 @@ Infrastructure: knows nothing of posts or people.
 
 import contextlib
 import csv
+import functools
 import io
 import posixpath
 import re
@@ -30,9 +31,11 @@ from dataclasses import dataclass
 
 import olefile
 from django import forms
+from django.apps import apps as global_apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.db.models import signals
 from django.db.models.fields.files import FieldFile, ImageFieldFile
 from django.utils.deconstruct import deconstructible
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -111,25 +114,83 @@ ODF_MIMETYPES = {
 }
 OOXML_MAIN_PARTS = [("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"),
                     ("ppt/presentation.xml", "pptx")]  # fmt: skip
+# Macros: VBA in Word (Macros), Excel (_VBA_PROJECT_CUR) and PowerPoint (VBA) files;
+# OOXML content types vnd.ms-office.vbaProject, *.macroEnabled.* and Excel 4 macro
+# sheets; OpenDocument Basic/ and Scripts/ folders.
+OLE2_MACRO_STORAGES = {"macros", "_vba_project_cur", "vba"}
+OOXML_MACRO_WORDS = (b"vbaproject", b"macroenabled", b"macrosheet")
+CONTENT_TYPES_MAX_BYTES = 1_000_000
+ODF_MACRO_FOLDERS = ("basic/", "scripts/")
 PILLOW_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 
 # Text that a browser, an XML parser or an interpreter would treat as code. Served as
 # text/plain with nosniff it would not run, but nobody shares a report that looks like
 # this, so it is refused rather than relied upon.
-MARKUP = re.compile(
-    r"<\s*(?:[!?]|/?\s*(?:html|head|body|script|style|iframe|frame|frameset|object|embed|"
-    r"svg|math|img|image|link|meta|base|form|input|a|div|span|table|xml|xsl|template|"
-    r"video|audio|source|title|applet)\b)",
-    re.IGNORECASE,
+#
+# These run over the whole of a text upload (up to FLSE_UPLOAD_MAX_MB), so every repeat
+# is bounded and no two neighbouring repeats can match the same characters: each
+# attempt costs a bounded number of steps and a search is linear in the text. An
+# unbounded `\s*` or `[^)]*` here let 200 KB of "function (" or of "<" and spaces
+# hold a server process for minutes (tests/test_uploads.py checks the shapes).
+# Elements a browser or XML tool would act on. <a>, <img>, <svg> and the like count even
+# with spaces after the `<`, as before; the short everyday words below (<p>, <b>, <set>)
+# only written as a browser reads a tag, so that "costs < set targets" is prose.
+_TAGS = (
+    "html|head|body|script|style|iframe|frame|frameset|object|embed|svg|math|img|image|"
+    "link|meta|base|form|input|a|div|span|table|xml|xsl|template|video|audio|source|title|"
+    "applet"
 )
-# No spaces around the dots and brackets, so that prose ("out of the window. Then")
-# is not taken for code.
-SCRIPT = re.compile(
-    r"\A#!|<\?php|\bjavascript:|\bdocument\.(?:cookie|write|location|domain)\b|\bwindow\.\w|"
-    r"\bfetch\(|XMLHttpRequest|\beval\(|\bfunction\s*\w*\s*\([^)]*\)\s*\{|=>\s*\{|"
-    r"\b(?:import|require)\(",
-    re.IGNORECASE,
+_MORE_TAGS = (
+    "button|select|option|textarea|label|fieldset|p|br|hr|b|i|u|s|em|strong|small|big|"
+    "font|center|h[1-6]|ul|ol|li|dl|dt|dd|pre|code|blockquote|thead|tbody|tfoot|tr|td|th|"
+    "caption|col|colgroup|details|summary|dialog|marquee|blink|menu|nav|header|footer|"
+    "section|article|aside|main|figure|figcaption|picture|canvas|slot|track|noscript|"
+    "isindex|keygen|animate|set|foreignobject|use|xmp|listing|plaintext|portal|search"
 )
+# Each runs over the lower-cased text, case-sensitively: a pattern that starts with a
+# fixed string is then searched for that string first, which keeps ordinary text fast.
+CODE_PATTERNS = [
+    re.compile(
+        r"<(?:"
+        # A comment, doctype, CDATA or processing instruction, or an element from the lists.
+        r"\s{0,64}(?:[!?]|(?:/\s{0,64})?(?=[a-z])(?:" + _TAGS + r")\b)"
+        r"|/?(?:" + _MORE_TAGS + r")[\s/>]"
+        # Any namespaced tag (<x:script xmlns:x=…>), but not <mailto:someone@example.org>.
+        r"|/?[a-z][\w.-]{0,64}:[a-z][\w.-]{0,64}[\s/>]"
+        # Any tag carrying an event handler (<details open ontoggle=…>, <p onclick=…>),
+        # whatever its name, if the attribute starts within 2,000 characters of the `<`.
+        r"|[a-z][\w:.-]{0,64}[\s/\"'][^<>]{0,2000}?(?<![\w-])on[a-z]{1,32}\s{0,64}="
+        r")"
+    ),
+    # Script. No spaces around the dots and brackets, so that prose ("out of the window.
+    # Then") is not taken for code. The parameters stop at a bracket, so "function ("
+    # repeated costs a few steps each.
+    re.compile(r"\A#!"),
+    re.compile(r"<\?php"),
+    *(
+        # The word stands alone (not "myfetch("), checked after it is found: a pattern
+        # that started with the check could not be searched for by its word.
+        re.compile(rf"{word}(?<![\w$]{word}){rest}")
+        for word, rest in [
+            ("javascript:", ""),
+            (r"document\.", r"(?:cookie|write|location|domain)\b"),
+            (r"window\.", r"\w"),
+            (r"fetch\(", ""),
+            (r"eval\(", ""),
+            (r"import\(", ""),
+            (r"require\(", ""),
+            ("function", r"\s{0,16}[\w$]{0,64}\s{0,16}\([^()]{0,200}\)\s{0,16}\{"),
+        ]
+    ),
+    re.compile(r"xmlhttprequest"),
+    re.compile(r"=>\s{0,16}\{"),
+]
+
+
+def looks_like_code(text):
+    """True if the text holds markup or script (see CODE_PATTERNS)."""
+    lowered = text.lower()
+    return any(pattern.search(lowered) for pattern in CODE_PATTERNS)
 
 
 def accepted_message(accept):
@@ -192,9 +253,17 @@ def _detect_ole2(fileobj):
         try:
             for stream, extension in OLE2_STREAMS:
                 if ole.exists(stream):
+                    if any(
+                        part.lower() in OLE2_MACRO_STORAGES
+                        for path in ole.listdir(streams=False, storages=True)
+                        for part in path
+                    ):
+                        raise MacroDocument
                     return TYPES[extension]
         finally:
             ole.close()
+    except MacroDocument:
+        raise
     # A damaged compound file can fail in olefile in many ways; any of them means "refuse".
     except Exception:
         return None
@@ -214,9 +283,21 @@ def _detect_zip(fileobj):
         names = {entry.filename for entry in entries}
         # Only names and one tiny member are read: nothing large is ever inflated.
         if entries and entries[0].filename == "mimetype" and entries[0].file_size < 100:
-            return TYPES.get(ODF_MIMETYPES.get(archive.read("mimetype").strip()))
+            kind = TYPES.get(ODF_MIMETYPES.get(archive.read("mimetype").strip()))
+            # OpenDocument keeps Basic macros under Basic/ and other scripts under Scripts/.
+            if kind and any(name.lower().startswith(ODF_MACRO_FOLDERS) for name in names):
+                raise MacroDocument
+            return kind
         if "[Content_Types].xml" in names:
             if any(name.lower().endswith("vbaproject.bin") for name in names):
+                raise MacroDocument
+            # A macro part may have any name; its content type gives it away. Reading
+            # stops at the cap, whatever the archive claims the member inflates to.
+            with archive.open("[Content_Types].xml") as member:
+                content_types = member.read(CONTENT_TYPES_MAX_BYTES + 1)
+            if len(content_types) > CONTENT_TYPES_MAX_BYTES:
+                return None
+            if any(word in content_types.lower() for word in OOXML_MACRO_WORDS):
                 raise MacroDocument
             for part, extension in OOXML_MAIN_PARTS:
                 if part in names:
@@ -237,7 +318,7 @@ def _detect_text(fileobj):
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    if not text.strip() or MARKUP.search(text) or SCRIPT.search(text):
+    if not text.strip() or looks_like_code(text):
         return None
     return TYPES["csv"] if _looks_like_csv(text) else TYPES["txt"]
 
@@ -282,8 +363,8 @@ def prepare_upload(fileobj, accept):
         kind = detect(fileobj)
     except MacroDocument:
         raise _refuse(
-            "Office files with macros (.docm, .xlsm, .pptm) are not accepted: save it "
-            "without macros.",
+            "Files with macros (.docm, .xlsm, .pptm, or Word, Excel, PowerPoint or "
+            "OpenDocument files holding macros) are not accepted: save it without macros.",
             accept,
         ) from None
     if kind is None or kind.family not in accept:
@@ -477,7 +558,79 @@ class ValidatedImageFieldFile(_ValidatedSave, ImageFieldFile):
     pass
 
 
+# Every field of these classes, so that a file is deleted only when no row of any
+# model still names it.
+_FILE_FIELDS = []
+
+
+def _delete_unless_referenced(storage, name):
+    # Runs after the commit, so it sees what the database now holds. With 128 random
+    # bits in every name, a match in another field can only be the same file.
+    for field in _FILE_FIELDS:
+        if field.model._base_manager.filter(**{field.attname: name}).exists():
+            return
+    storage.delete(name)
+
+
+def _forget_file_on_commit(field, name, using):
+    if name:
+        # robust: a file that cannot be deleted is logged; the saved row stays saved.
+        transaction.on_commit(
+            functools.partial(_delete_unless_referenced, field.storage, name),
+            using=using,
+            robust=True,
+        )
+
+
 class _ValidatedFieldMixin:
+    """Shared by both fields: accepted families, form widget, and removing old files.
+
+    A file that is replaced, cleared or whose row is deleted is deleted from storage
+    once the transaction commits (never if it rolls back, nor while another row names
+    it), so a photo someone asked to have removed stops being served.
+    """
+
+    def contribute_to_class(self, cls, name, **kwargs):
+        super().contribute_to_class(cls, name, **kwargs)
+        # Not for abstract models, nor the historical models migrations build.
+        if cls._meta.abstract or cls._meta.apps is not global_apps:
+            return
+        _FILE_FIELDS.append(self)
+        uid = f"flse_uploads:{cls._meta.label}.{name}"
+        signals.pre_save.connect(self._note_old_file, sender=cls, weak=False,
+                                 dispatch_uid=f"{uid}:pre_save")  # fmt: skip
+        signals.post_save.connect(self._forget_replaced_file, sender=cls, weak=False,
+                                  dispatch_uid=f"{uid}:post_save")  # fmt: skip
+        # A post_delete receiver also turns off Django's fast delete, so a queryset
+        # delete (the admin's bulk action) and cascades reach it row by row.
+        signals.post_delete.connect(self._forget_deleted_file, sender=cls, weak=False,
+                                    dispatch_uid=f"{uid}:post_delete")  # fmt: skip
+
+    def _note_old_file(self, sender, instance, raw=False, using=None, update_fields=None,
+                       **kwargs):  # fmt: skip
+        if raw or instance._state.adding or instance.pk is None:
+            return
+        if update_fields is not None and self.name not in update_fields:
+            return
+        old = (
+            sender._base_manager.using(using)
+            .filter(pk=instance.pk)
+            .values_list(self.attname, flat=True)
+            .first()
+        )
+        instance.__dict__.setdefault("_flse_old_files", {})[self.attname] = old
+
+    def _forget_replaced_file(self, sender, instance, raw=False, using=None, **kwargs):
+        old = instance.__dict__.get("_flse_old_files", {}).pop(self.attname, None)
+        current = getattr(instance, self.attname)
+        if old and old != (current.name if current else ""):
+            _forget_file_on_commit(self, old, using)
+
+    def _forget_deleted_file(self, sender, instance, using=None, **kwargs):
+        current = getattr(instance, self.attname)
+        if current:
+            _forget_file_on_commit(self, current.name, using)
+
     def _set_accept(self, accept):
         self.accept = tuple(accept)
         # Instance attribute: the validator follows `accept` and stays out of migrations.

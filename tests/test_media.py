@@ -64,7 +64,8 @@ def test_images_display_inline_with_sandbox_and_nosniff(
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == SANDBOX
     assert "attachment" not in response.get("Content-Disposition", "")
-    assert "immutable" in response["Cache-Control"]
+    # A day, not a year: a file is deleted with its row and the removal must take effect.
+    assert response["Cache-Control"] == "public, max-age=86400"
     assert body(response) == data
 
 

@@ -8,15 +8,19 @@ for the issue's closing note: `.venv/bin/pytest tests/test_uploads.py -k tally -
 import importlib
 import io
 import re
+import re._constants as sre_constants
+import re._parser as sre_parse
+import time
 
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
 from PIL import Image
 
-from flse_hub.uploads import DOCUMENT, IMAGE, prepare_upload
+from flse_hub.uploads import CODE_PATTERNS, DOCUMENT, IMAGE, detect, prepare_upload
 from people.models import Person
 from posts.models import Post, Resource
 from tests.factories import make_person, make_post
@@ -276,3 +280,146 @@ def test_admin_file_inputs_offer_the_accepted_types(staff_client):
     assert {".pdf", ".docx", ".odt", ".csv", ".txt", ".doc", "application/pdf"} <= set(
         resource.group(1).split(",")
     )
+
+
+# Crafted text that made the old patterns backtrack: each start of a match scanned to the
+# end of the text (minutes for a few hundred KB; the cap is FLSE_UPLOAD_MAX_MB).
+CRAFTED_TEXT = [
+    b"function (" * 200_000,  # 2 MB: `[^)]*` ran to the end from every "function"
+    (b"<" + b" " * 1000) * 400,  # 400 KB: `<\s*` then `/?\s*` split each run every way
+    b"< " * 1_000_000,  # 2 MB: a `<` every other character
+    (b"<a " + b"onx " * 600) * 160,  # 400 KB: candidates for an event handler
+    b"function " + b"x" * 60 + b" (" + b"a," * 1_000_000,  # 2 MB of parameters
+    b"=>" + b" " * 1_000_000,
+]
+
+
+@pytest.mark.parametrize("data", CRAFTED_TEXT, ids=lambda d: f"{d[:12]!r}x{len(d)}")
+def test_text_check_is_linear_on_crafted_text(data):
+    # A safety net only (a loaded machine runs these in well under a second each); the
+    # guarantee is the shape of the patterns, checked below.
+    started = time.monotonic()
+    detect(io.BytesIO(data))
+    assert time.monotonic() - started < 5
+
+
+def _repeats(parsed, inside=False):
+    """(bounded, inside another repeat) for each repeat in a parsed pattern."""
+    for op, argument in parsed:
+        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            _low, high, body = argument
+            yield high != sre_constants.MAXREPEAT, inside
+            # An optional part (at most once) is not repeated.
+            yield from _repeats(body, inside=inside or high > 1)
+        elif op == sre_constants.BRANCH:
+            for alternative in argument[1]:
+                yield from _repeats(alternative, inside)
+        elif op == sre_constants.SUBPATTERN:
+            yield from _repeats(argument[-1], inside)
+        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            yield from _repeats(argument[1], inside)
+
+
+def test_text_patterns_have_only_bounded_unnested_repeats():
+    assert CODE_PATTERNS
+    for pattern in CODE_PATTERNS:
+        repeats = list(_repeats(sre_parse.parse(pattern.pattern, pattern.flags)))
+        assert all(bounded for bounded, _ in repeats), pattern.pattern
+        assert not any(nested for _, nested in repeats), pattern.pattern
+
+
+# Files go when their row does. These commit for real (transaction=True): the deletion
+# waits for the commit, and a test's usual wrapping transaction never commits.
+MINIMAL_PDF = next(c for c in CASES if c.id == "pdf").data()
+
+
+def pdf_upload():
+    return SimpleUploadedFile("toolkit.pdf", MINIMAL_PDF)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replacing_or_clearing_a_photo_deletes_the_old_file(media_root):
+    person = make_person("Pat", photo=SimpleUploadedFile("a.png", image("PNG")), photo_alt="Pat")
+    first = person.photo.name
+    for _ in range(3):
+        person.photo = SimpleUploadedFile("b.png", image("PNG"))
+        person.save()
+    assert stored_files(media_root) == [person.photo.name] != [first]
+    # Saving other fields, or loading and saving again, keeps the file.
+    Person.objects.get(pk=person.pk).save()
+    person.name = "Pat Smith"
+    person.save(update_fields=["name"])
+    assert stored_files(media_root) == [person.photo.name]
+    person.photo = ""
+    person.save()
+    assert stored_files(media_root) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deleted_resource_is_no_longer_served(client, media_root):
+    post = make_post("With a toolkit")
+    resource = Resource.objects.create(post=post, title="Toolkit", file=pdf_upload())
+    url = resource.file.url
+    assert client.get(url).status_code == 200
+    resource.delete()
+    assert client.get(url).status_code == 404
+    assert stored_files(media_root) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_delete_or_replacement_keeps_the_file(client, media_root):
+    post = make_post("With a toolkit")
+    resource = Resource.objects.create(post=post, title="Toolkit", file=pdf_upload())
+    person = make_person("Pat", photo=SimpleUploadedFile("a.png", image("PNG")), photo_alt="Pat")
+    before = stored_files(media_root)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        resource.delete()
+        Person.objects.filter(pk=person.pk).delete()
+        raise RuntimeError("the request failed after the delete")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        person.photo = SimpleUploadedFile("b.png", image("PNG"))
+        person.save()
+        raise RuntimeError("the request failed after the save")
+    # The new photo of the rolled-back save was written, but nothing names it: only
+    # the files the database still names are checked.
+    assert set(before) <= set(stored_files(media_root))
+    assert client.get(resource.file.url).status_code == 200
+    person.refresh_from_db()
+    assert person.photo.name in before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_and_cascading_deletes_remove_files(staff_client, media_root):
+    posts = [
+        make_post(
+            f"Post {i}", hero_image=SimpleUploadedFile("h.png", image("PNG")), hero_image_alt="x"
+        )
+        for i in range(3)
+    ]
+    for post in posts:
+        Resource.objects.create(post=post, title="Toolkit", file=pdf_upload())
+    Resource.objects.filter(post=posts[0]).delete()  # a queryset delete
+    assert len(stored_files(media_root)) == 5
+    posts[1].delete()  # its image, and its resource with it
+    assert len(stored_files(media_root)) == 3
+    response = staff_client.post(
+        reverse("admin:posts_post_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": list(Post.objects.values_list("pk", flat=True)),
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert not Post.objects.exists()
+    assert stored_files(media_root) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_another_row_names_is_kept(media_root):
+    post = make_post("With a toolkit")
+    kept = Resource.objects.create(post=post, title="Toolkit", file=pdf_upload())
+    # An import that pointed a second row at the same stored file.
+    copy = Resource.objects.create(post=post, title="Toolkit again", file=kept.file.name)
+    copy.delete()
+    assert stored_files(media_root) == [kept.file.name]

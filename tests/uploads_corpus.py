@@ -88,15 +88,16 @@ def ooxml(main_part, extra=None):
     )
 
 
-def odf(kind):
+def odf(kind, extra=None):
     return zip_of(
-        {"content.xml": b'<?xml version="1.0"?><office:document-content/>'},
+        {"content.xml": b'<?xml version="1.0"?><office:document-content/>', **(extra or {})},
         first=("mimetype", f"application/vnd.oasis.opendocument.{kind}".encode()),
     )
 
 
-def ole2(stream_name, size=4096):
-    """A minimal OLE2 compound file (version 3, 512-byte sectors) holding one stream."""
+def ole2(stream_name, size=4096, storage=None):
+    """A minimal OLE2 compound file (version 3, 512-byte sectors) holding one stream,
+    and beside it an empty storage (folder) called `storage` if given."""
     free, end, fat_sector, no_stream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
     data_sectors = size // 512
     header = b"".join(
@@ -114,12 +115,12 @@ def ole2(stream_name, size=4096):
         128 - len(fat)
     )
 
-    def entry(name, kind, child, start, length):
+    def entry(name, kind, child, start, length, right=no_stream):
         encoded = (name + "\0").encode("utf-16-le")
         return (
             encoded.ljust(64, b"\0")
             + struct.pack("<HBB", len(encoded), kind, 1)
-            + struct.pack("<III", no_stream, no_stream, child)
+            + struct.pack("<III", no_stream, right, child)
             + b"\0" * 36
             + struct.pack("<II", start, length)
             + b"\0" * 4
@@ -131,9 +132,19 @@ def ole2(stream_name, size=4096):
         + struct.pack("<III", no_stream, no_stream, no_stream)
         + b"\0" * 48
     )
-    directory = (
-        entry("Root Entry", 5, 1, end, 0) + entry(stream_name, 2, no_stream, 2, size) + empty * 2
-    )
+    if storage is None:
+        directory = (
+            entry("Root Entry", 5, 1, end, 0)
+            + entry(stream_name, 2, no_stream, 2, size)
+            + empty * 2
+        )
+    else:
+        directory = (
+            entry("Root Entry", 5, 1, end, 0)
+            + entry(stream_name, 2, no_stream, 2, size, right=2)
+            + entry(storage, 1, no_stream, 0, 0)
+            + empty
+        )
     return header + fat_bytes + directory + b"\x01" * size
 
 
@@ -178,6 +189,17 @@ CASES = [
     Case("php", "shell.php", lambda: b"<?php system($_GET['c']); ?>", None),
     Case("php-renamed-jpg", "shell.jpg", lambda: b"<?php system($_GET['c']); ?>", None),
     Case("shell-script", "run.txt", lambda: b"#!/bin/sh\nrm -rf /\n", None),
+    # Tags a browser acts on that are not in the list of HTML words, or carry a handler.
+    Case("details-ontoggle", "notes.txt", lambda: b"Hi <details open ontoggle=alert(1)>", None),
+    Case("marquee", "notes.txt", lambda: b"News: <marquee>moving</marquee>", None),
+    Case("p-onclick", "notes.txt", lambda: b"Read <p onclick=alert(1)>this</p>", None),
+    Case("unknown-tag-onfocus", "notes.txt",
+         lambda: b'<custom-el tabindex=1 autofocus\n  "x" onfocus = alert(1)>', None),
+    Case("svg-slash-onload", "notes.txt", lambda: b"<svg/onload=alert(1)>", None),
+    Case("namespaced-script", "notes.txt",
+         lambda: b'<x:script xmlns:x="http://www.w3.org/1999/xhtml">alert(1)</x:script>', None),
+    Case("namespaced-svg", "notes.txt",
+         lambda: b'<s:svg xmlns:s="http://www.w3.org/2000/svg"/>', None),
     # Executables and archives.
     Case("windows-exe", "setup.exe", lambda: b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 120, None),
     Case("elf", "tool.pdf", lambda: b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 120, None),
@@ -187,6 +209,31 @@ CASES = [
          lambda: zip_of({"[Content_Types].xml": CONTENT_TYPES, "page.html": HTML}), None),
     Case("macro-docm", "report.docx",
          lambda: ooxml("word/document.xml", {"word/vbaProject.bin": b"\x00macro"}), None),
+    # Macros under other names than .docm's word/vbaProject.bin.
+    Case("docx-macro-part-renamed", "report.docx",
+         lambda: ooxml("word/document.xml", {
+             "[Content_Types].xml": CONTENT_TYPES.replace(b"/>", b'><Override PartName='
+                 b'"/word/styles2.bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+                 b"</Types>"),
+             "word/styles2.bin": b"\x00macro"}), None),
+    Case("docx-macro-enabled-main", "report.docx",
+         lambda: ooxml("word/document.xml", {
+             "[Content_Types].xml": CONTENT_TYPES.replace(b"/>", b'><Override PartName='
+                 b'"/word/document.xml" ContentType="application/'
+                 b'vnd.ms-word.document.macroEnabled.main+xml"/></Types>')}), None),
+    Case("xlsx-excel4-macro-sheet", "figures.xlsx",
+         lambda: ooxml("xl/workbook.xml", {
+             "[Content_Types].xml": CONTENT_TYPES.replace(b"/>", b'><Override PartName='
+                 b'"/xl/macrosheets/sheet1.xml" ContentType="application/'
+                 b'vnd.ms-excel.macrosheet+xml"/></Types>')}), None),
+    Case("odt-basic-macro", "report.odt",
+         lambda: odf("text", {"Basic/Standard/Module1.xml": b"<script:module/>"}), None),
+    Case("ods-script", "figures.ods",
+         lambda: odf("spreadsheet", {"Scripts/python/run.py": b"import os"}), None),
+    Case("doc-with-macros", "report.doc", lambda: ole2("WordDocument", storage="Macros"), None),
+    Case("xls-with-vba", "figures.xls",
+         lambda: ole2("Workbook", storage="_VBA_PROJECT_CUR"), None),
+    Case("ppt-with-vba", "slides.ppt", lambda: ole2("PowerPoint Document", storage="VBA"), None),
     Case("ole2-not-office", "installer.msi", lambda: ole2("SummaryInformation"), None),
     Case("corrupt-zip", "report.docx", lambda: b"PK\x03\x04" + b"\x00" * 40, None),
     # Images that must not be decoded or cannot be.
@@ -215,6 +262,11 @@ CASES = [
     Case("legacy-doc", "report.doc", lambda: ole2("WordDocument"), "doc"),
     Case("legacy-xls", "figures.xls", lambda: ole2("Workbook"), "xls"),
     Case("legacy-ppt", "slides.ppt", lambda: ole2("PowerPoint Document"), "ppt"),
+    # A storage that is not a macro (Word keeps embedded objects in ObjectPool).
+    Case("legacy-doc-with-objects", "report.doc",
+         lambda: ole2("WordDocument", storage="ObjectPool"), "doc"),
+    Case("odt-with-pictures", "report.odt",
+         lambda: odf("text", {"Pictures/1.png": image("PNG")}), "odt"),
     Case("csv-utf8", "people.csv", lambda: "name,town\nZoë,Hove\nSiân,Lewes\n".encode(), "csv"),
     Case("csv-semicolons-bom", "figures.csv", lambda: b"\xef\xbb\xbfyear;count\n2024;3\n2025;5\n",
          "csv"),
@@ -223,6 +275,9 @@ CASES = [
     Case("prose-with-code-like-words", "minutes.txt",
          lambda: b"We looked out of the window. Then: fetch (and carry) the function (of "
                  b"the team); caseloads < 5 a week, and window.\n", "txt"),
+    Case("prose-with-angle-brackets", "letter.txt",
+         lambda: b"Write to <mailto:info@example.org> or see <https://example.org/a>; "
+                 b"costs < set targets, and on=off switches.\n", "txt"),
     Case("jpeg-with-gps", "IMG_0001.JPG", jpeg_with_gps, "jpg"),
     Case("png-with-alpha", "logo.png", lambda: image("PNG", mode="RGBA", color=(0, 0, 0, 0)),
          "png"),
