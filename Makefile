@@ -92,6 +92,12 @@ bench-newsletter: install
 bench-slow-smtp: install
 	$(PY) bench/slow_smtp.py $(BENCH_ARGS)
 
+# Person page and feed: a person with only anonymous credits must 404 as fast as a slug
+# that never existed (issue 9). Prints the median of each; BENCH_ARGS=800 for more.
+.PHONY: bench-person-404
+bench-person-404: install
+	$(PY) bench/person_404_timing.py $(BENCH_ARGS)
+
 # Search benchmark (issue 3): SQLite and PostgreSQL at N = 1,000 / 10,000 / 100,000 in
 # databases of their own. BENCH_SIZES=1000,10000 for a shorter run; see bench/run.sh.
 .PHONY: bench-search
