@@ -21,8 +21,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from posts.models import Post, Topic
-from posts.views import publicly_credited_people
+from posts.models import Post, Topic, publicly_credited_people
 
 FEED_LENGTH = 50
 

@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -360,6 +360,20 @@ class Credit(models.Model):
     @property
     def public_email(self):
         return "" if self.anonymous or self.person is None else self.person.public_email
+
+
+def publicly_credited_people():
+    """People named (not anonymously) on at least one published post: those with a page.
+
+    A person whose only published work is anonymous has no public page or feed: its
+    existence alone would hint at who wrote those posts. Looking them up by slug is one
+    query whether the slug is unknown or belongs to such a person, so neither the answer
+    nor its timing tells an outsider that the record exists.
+    """
+    named = Credit.objects.filter(
+        person=OuterRef("pk"), anonymous=False, post__in=Post.objects.published()
+    )
+    return Person.objects.filter(Exists(named))
 
 
 class Resource(models.Model):

@@ -1,13 +1,12 @@
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, ListView
 
-from people.models import Person
 from posts.citations import Citation, cited_authors
 from posts.forms import PostFilterForm
-from posts.models import Credit, Post, Topic
+from posts.models import Credit, Post, Topic, publicly_credited_people
 from posts.structured_data import blog_posting
 
 POSTS_PER_PAGE = 10
@@ -159,20 +158,6 @@ class TopicDetailView(PublishedPostsMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
-
-
-def publicly_credited_people():
-    """People named (not anonymously) on at least one published post: those with a page.
-
-    A person whose only published work is anonymous has no public page or feed: its
-    existence alone would hint at who wrote those posts. Looking them up by slug is one
-    query whether the slug is unknown or belongs to such a person, so neither the answer
-    nor its timing tells an outsider that the record exists.
-    """
-    named = Credit.objects.filter(
-        person=OuterRef("pk"), anonymous=False, post__in=Post.objects.published()
-    )
-    return Person.objects.filter(Exists(named))
 
 
 class PersonDetailView(PublishedPostsMixin, ListView):
