@@ -1,0 +1,17 @@
+from django import template
+
+from flse_hub.renditions import lookup
+
+register = template.Library()
+
+
+@register.inclusion_tag("includes/responsive_image.html")
+def responsive_image(fieldfile, alt="", sizes="100vw", eager=False, css_class="", width=800):
+    """`{% responsive_image post.hero_image alt=post.hero_image_alt sizes="…" eager=True %}`:
+    a <picture> of the image's renditions. `eager` for an image above the fold (the
+    page's main image): fetched first; the others load lazily. `width` is the width the
+    plain src should be nearest to, for browsers without srcset."""
+    context = {"alt": alt, "sizes": sizes, "eager": eager, "css_class": css_class}
+    if fieldfile:
+        context.update(lookup.picture(fieldfile, default_width=width))
+    return context

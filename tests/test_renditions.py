@@ -1,0 +1,314 @@
+"""Responsive renditions: made by the worker from any image field, shown as <picture>,
+removed with their source, never made or looked for file by file in a request."""
+
+import io
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+from lxml import html
+from PIL import Image
+
+from flse_hub.renditions import make
+from flse_hub.renditions.models import Rendition
+from posts.models import Post
+from tests.factories import make_person, make_post
+from tests.people.helpers import run_worker
+
+pytestmark = pytest.mark.django_db
+
+HERO_SIZES = "(min-width: 42.5rem) 40rem, calc(100vw - 2rem)"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def photo(size=(2000, 1000), fmt="JPEG", mode="RGB", name="hero.jpg"):
+    """A noisy image (flat colour would compress to nothing and hide size mistakes)."""
+    noise = Image.effect_noise(size, 60).convert(mode)
+    out = io.BytesIO()
+    noise.save(out, fmt)
+    return SimpleUploadedFile(name, out.getvalue())
+
+
+def pictured_post(title="Pictured", **fields):
+    fields.setdefault("hero_image", photo())
+    fields.setdefault("hero_image_alt", "A bench by the sea")
+    return make_post(title, **fields)
+
+
+def made(source):
+    return {(r.format, r.width, r.height) for r in Rendition.objects.filter(source=source)}
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return html.fromstring(response.content)
+
+
+def test_widths_are_never_upscaled():
+    assert make.target_widths(8000) == [400, 800, 1200, 1600]
+    assert make.target_widths(1600) == [400, 800, 1200, 1600]
+    assert make.target_widths(1000) == [400, 800, 1000]
+    assert make.target_widths(300) == [300]
+
+
+def test_saving_a_hero_image_queues_renditions_that_the_worker_makes():
+    post = pictured_post()
+    source = post.hero_image.name
+    assert Rendition.objects.count() == 0  # nothing made inside the request
+    run_worker()
+    assert made(source) == {
+        (fmt, w, w // 2) for fmt in ("webp", "jpg") for w in (400, 800, 1200, 1600)
+    }
+    for rendition in Rendition.objects.filter(source=source):
+        assert rendition.name.startswith("renditions/")
+        assert rendition.name.endswith(f".{rendition.format}")
+        assert default_storage.size(rendition.name) == rendition.bytes
+        with default_storage.open(rendition.name) as stored:
+            opened = Image.open(stored)
+            assert opened.size == (rendition.width, rendition.height)
+            assert opened.format == {"webp": "WEBP", "jpg": "JPEG"}[rendition.format]
+    # Random names: nothing in a rendition's name says which image it came from.
+    names = {r.name.split("/")[1].split(".")[0] for r in Rendition.objects.all()}
+    assert len(names) == 8 and all(len(n) >= 22 for n in names)
+    # Smaller widths are smaller files.
+    webp = sorted(Rendition.objects.filter(format="webp"), key=lambda r: r.width)
+    assert [r.bytes for r in webp] == sorted(r.bytes for r in webp)
+
+
+def test_transparent_images_fall_back_to_png_and_small_ones_keep_their_width():
+    post = pictured_post(hero_image=photo((300, 200), "PNG", "RGBA", "logo.png"))
+    run_worker()
+    assert made(post.hero_image.name) == {("webp", 300, 200), ("png", 300, 200)}
+
+
+def test_a_person_photo_gets_renditions_and_the_person_page_shows_them(client):
+    person = make_person(
+        "Ada Byron", photo=photo((900, 900)), photo_alt="Ada smiling", bio="Researcher."
+    )
+    make_post("By Ada", authors=[person])
+    run_worker()
+    assert {w for _, w, _ in made(person.photo.name)} == {400, 800, 900}
+    [img] = page(client, person.get_absolute_url()).xpath("//img[@class='person__photo']")
+    assert img.get("alt") == "Ada smiling"
+    assert "/media/renditions/" in img.get("src")
+    assert (img.get("width"), img.get("height")) == ("900", "900")
+
+
+def test_the_page_shows_the_original_until_the_worker_has_run(client):
+    post = pictured_post()
+    tree = page(client, post.get_absolute_url())
+    [img] = tree.xpath("//img[@class='post__image']")
+    assert img.get("src") == f"/media/{post.hero_image.name}"
+    assert img.get("srcset") is None
+    assert tree.xpath("//picture/source") == []
+    assert (img.get("width"), img.get("height")) == ("2000", "1000")
+    assert Rendition.objects.count() == 0  # the request made none
+
+
+def test_the_post_page_shows_a_picture_of_renditions_eager_above_the_fold(client):
+    post = pictured_post()
+    run_worker()
+    tree = page(client, post.get_absolute_url())
+    # libxml2 does not know <source> is void and nests the <img> in it: hence ".//".
+    [picture] = tree.xpath("//picture[.//img[@class='post__image']]")
+    [source] = picture.xpath(".//source")
+    [img] = picture.xpath(".//img")
+    by_key = {(r.format, r.width): r.name for r in Rendition.objects.all()}
+    assert source.get("type") == "image/webp"
+    assert source.get("srcset") == ", ".join(
+        f"/media/{by_key['webp', w]} {w}w" for w in (400, 800, 1200, 1600)
+    )
+    assert img.get("srcset") == ", ".join(
+        f"/media/{by_key['jpg', w]} {w}w" for w in (400, 800, 1200, 1600)
+    )
+    assert source.get("sizes") == img.get("sizes") == HERO_SIZES
+    assert img.get("src") == f"/media/{by_key['jpg', 800]}"
+    # The source's aspect ratio, at the largest rendition's width (never width="8000").
+    assert (img.get("width"), img.get("height")) == ("1600", "800")
+    assert (img.get("loading"), img.get("fetchpriority")) == ("eager", "high")
+    assert img.get("decoding") is None
+    assert img.get("alt") == "A bench by the sea"
+
+
+def test_og_image_is_the_1200_wide_fallback_rendition(client):
+    post = pictured_post()
+    tree = page(client, post.get_absolute_url())
+    [og] = tree.xpath("//meta[@property='og:image']/@content")
+    assert og == f"http://testserver/media/{post.hero_image.name}"  # none made yet
+    run_worker()
+    tree = page(client, post.get_absolute_url())
+    [og] = tree.xpath("//meta[@property='og:image']/@content")
+    jpeg_1200 = Rendition.objects.get(format="jpg", width=1200)
+    assert og == f"http://testserver/media/{jpeg_1200.name}"
+
+
+def test_a_missing_rendition_falls_back_to_the_nearest_that_exists(client):
+    post = pictured_post()
+    run_worker()
+    Rendition.objects.exclude(width=400).delete()
+    tree = page(client, post.get_absolute_url())
+    img = tree.xpath("//img[@class='post__image']")[0]
+    jpeg_400 = Rendition.objects.get(format="jpg").name
+    assert img.get("src") == f"/media/{jpeg_400}"
+    assert img.get("srcset") == f"/media/{jpeg_400} 400w"
+    assert (img.get("width"), img.get("height")) == ("400", "200")
+    # Only the fallback left: no <source>, and the <img> still uses it.
+    Rendition.objects.filter(format="webp").delete()
+    tree = page(client, post.get_absolute_url())
+    assert tree.xpath("//picture/source") == []
+    assert tree.xpath("//img[@class='post__image']/@src") == [f"/media/{jpeg_400}"]
+
+
+def test_cards_show_small_lazy_decorative_images(client):
+    pictured_post("With image")
+    make_post("Without image")
+    run_worker()
+    tree = page(client, reverse("posts:list"))
+    cards = {
+        card.xpath("string(.//h2)").strip(): card
+        for card in tree.xpath("//article[@class='post-card']")
+    }
+    assert cards["Without image"].xpath(".//img") == []
+    [img] = cards["With image"].xpath(".//picture//img")
+    assert img.get("class") == "post-card__image"
+    assert img.get("alt") == ""  # the card's title says what the post is
+    assert (img.get("loading"), img.get("decoding")) == ("lazy", "async")
+    assert img.get("fetchpriority") is None
+    assert img.get("width") and img.get("height")
+    assert "400w" in img.get("srcset")
+
+
+def test_rendition_files_are_served_with_the_inert_media_headers(client):
+    pictured_post()
+    run_worker()
+    for rendition in Rendition.objects.filter(width=400):
+        response = client.get(f"/media/{rendition.name}")
+        assert response.status_code == 200
+        assert response["Content-Type"] == rendition.content_type
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+        assert "attachment" not in response.get("Content-Disposition", "")
+        assert response["Cache-Control"] == "public, max-age=86400"
+        assert b"".join(response.streaming_content)[:4] in (b"RIFF", b"\xff\xd8\xff\xe0")
+
+
+def test_renditions_go_when_their_source_is_replaced_or_deleted(
+    django_capture_on_commit_callbacks,
+):
+    post = pictured_post()
+    run_worker()
+    first = list(Rendition.objects.values_list("name", flat=True))
+    assert len(first) == 8 and all(default_storage.exists(n) for n in first)
+    with django_capture_on_commit_callbacks(execute=True):
+        post.hero_image = photo((500, 250))
+        post.save()
+    assert not any(default_storage.exists(n) for n in first)
+    assert not Rendition.objects.filter(name__in=first).exists()
+    run_worker()
+    second = list(Rendition.objects.values_list("name", flat=True))
+    assert {r.width for r in Rendition.objects.all()} == {400, 500}
+    with django_capture_on_commit_callbacks(execute=True):
+        post.delete()
+    assert Rendition.objects.count() == 0
+    assert not any(default_storage.exists(n) for n in second)
+
+
+def test_renditions_stay_while_another_row_still_names_the_source(
+    django_capture_on_commit_callbacks,
+):
+    post = pictured_post()
+    twin = make_post("Twin", hero_image=post.hero_image.name, hero_image_alt="Same bench")
+    run_worker()
+    with django_capture_on_commit_callbacks(execute=True):
+        post.delete()
+    assert Rendition.objects.filter(source=twin.hero_image.name).count() == 8
+
+
+def test_making_twice_makes_nothing_more_and_a_missing_source_makes_nothing():
+    post = pictured_post()
+    run_worker()
+    assert make.make_renditions(default_storage, post.hero_image.name) == {"made": 0}
+    assert Rendition.objects.count() == 8
+    assert make.make_renditions(default_storage, "posts/never-there.jpg")["made"] == 0
+    assert not Rendition.objects.filter(source="posts/never-there.jpg").exists()
+
+
+def test_editing_a_post_does_not_queue_renditions_again():
+    post = pictured_post()
+    run_worker()
+    tasks = DBTaskResult.objects.count()
+    post.title = "Retitled"
+    post.save()
+    run_worker()
+    assert DBTaskResult.objects.count() == tasks
+
+
+def test_the_command_queues_images_stored_before_renditions_existed():
+    post = pictured_post()
+    person = make_person("Old Photo", photo=photo((600, 600)), photo_alt="A face")
+    # Rows from before: their files are stored, their renditions never queued.
+    connection.run_on_commit = []
+    out = io.StringIO()
+    call_command("make_renditions", stdout=out)
+    assert "2 image(s) queued" in out.getvalue()
+    run_worker()
+    assert len(made(post.hero_image.name)) == 8
+    assert {w for _, w, _ in made(person.photo.name)} == {400, 600}
+    out = io.StringIO()
+    call_command("make_renditions", stdout=out)
+    assert "0 image(s) queued" in out.getvalue()
+    # --now makes them in this process, no worker needed.
+    Rendition.objects.filter(source=post.hero_image.name, width=1600).delete()
+    out = io.StringIO()
+    call_command("make_renditions", "--all", "--now", stdout=out)
+    assert "2 rendition(s) made" in out.getvalue()
+
+
+def test_a_list_of_cards_looks_up_renditions_in_one_query(client, django_assert_num_queries):
+    def queries_for_list_page():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("posts:list")).status_code == 200
+        rendition_queries = [
+            q["sql"] for q in captured.captured_queries if "renditions_rendition" in q["sql"]
+        ]
+        return len(captured), rendition_queries
+
+    for n in range(2):
+        pictured_post(f"First {n}", hero_image=photo((500, 250), name=f"f{n}.jpg"))
+    run_worker()
+    few, rendition_queries = queries_for_list_page()
+    assert len(rendition_queries) == 1
+    for n in range(18):
+        pictured_post(f"More {n}", hero_image=photo((500, 250), name=f"m{n}.jpg"))
+    run_worker()
+    # Twenty cards with images (ten on the page): the same number of queries as two.
+    with django_assert_num_queries(few):
+        response = client.get(reverse("posts:list"))
+    assert len(html.fromstring(response.content).xpath("//article//picture/source")) == 10
+    posts = list(Post.objects.published().with_card_data())
+    assert len(posts) == 20
+    with django_assert_num_queries(0):
+        for post in posts:
+            assert post.hero_image._flse_renditions
+
+
+@pytest.mark.parametrize("name", ["home", "search"])
+def test_home_and_search_cards_show_images_with_bounded_queries(client, name):
+    for n in range(3):
+        pictured_post(f"Card {n}", hero_image=photo((500, 250), name=f"c{n}.jpg"))
+    run_worker()
+    with CaptureQueriesContext(connection) as captured:
+        tree = page(client, reverse(f"posts:{name}"))
+    assert tree.xpath("//article[@class='post-card']//picture/source")
+    assert sum("renditions_rendition" in q["sql"] for q in captured.captured_queries) <= 2
