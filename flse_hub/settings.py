@@ -22,6 +22,7 @@ from flse_hub.env import (
     env_rate,
     env_web_url,
     mailers_from_url,
+    media_storage,
     media_url,
     rq_queues_from_url,
     secret_key,
@@ -182,6 +183,17 @@ STORAGES = {
         )
     },
 }
+# MEDIA_STORAGE_URL=s3://… keeps uploads in S3-compatible object storage instead
+# (flse_hub.storage; README "Media in object storage"): files are then linked on the
+# store or its CDN, which the CSP allows, and the app serves none.
+if MEDIA_STORAGE := media_storage(os.environ.get("MEDIA_STORAGE_URL")):
+    if os.environ.get("DJANGO_MEDIA_URL"):
+        raise ImproperlyConfigured(
+            "Set DJANGO_MEDIA_URL or MEDIA_STORAGE_URL, not both: a CDN in front of object "
+            "storage is MEDIA_STORAGE_URL's custom_domain option."
+        )
+    STORAGES["default"] = MEDIA_STORAGE.backend
+    MEDIA_URL, MEDIA_ORIGIN = MEDIA_STORAGE.media_url, MEDIA_STORAGE.origin
 # Tests and `make run` serve static files straight from the app folders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False

@@ -19,6 +19,7 @@ from flse_hub.renditions.models import Rendition
 from posts.models import Post
 from tests.factories import make_person, make_post
 from tests.people.helpers import run_worker
+from tests.s3 import fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +27,17 @@ HERO_SIZES = "(min-width: 42.5rem) 40rem, calc(100vw - 2rem)"
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def storage(media_storage):
+    """Local disk, or S3 (SeaweedFS) with FLSE_TEST_MEDIA_STORAGE=s3 (tests/s3.py)."""
+    return media_storage
+
+
+def url(name):
+    return default_storage.url(name)
+
+
+def absolute(address):
+    return address if address.startswith("http") else f"http://testserver{address}"
 
 
 def photo(size=(2000, 1000), fmt="JPEG", mode="RGB", name="hero.jpg"):
@@ -101,7 +110,7 @@ def test_a_person_photo_gets_renditions_and_the_person_page_shows_them(client):
     assert {w for _, w, _ in made(person.photo.name)} == {400, 800, 900}
     [img] = page(client, person.get_absolute_url()).xpath("//img[@class='person__photo']")
     assert img.get("alt") == "Ada smiling"
-    assert "/media/renditions/" in img.get("src")
+    assert img.get("src").startswith(url("renditions/"))
     assert (img.get("width"), img.get("height")) == ("900", "900")
 
 
@@ -109,7 +118,7 @@ def test_the_page_shows_the_original_until_the_worker_has_run(client):
     post = pictured_post()
     tree = page(client, post.get_absolute_url())
     [img] = tree.xpath("//img[@class='post__image']")
-    assert img.get("src") == f"/media/{post.hero_image.name}"
+    assert img.get("src") == url(post.hero_image.name)
     assert img.get("srcset") is None
     assert tree.xpath("//picture/source") == []
     assert (img.get("width"), img.get("height")) == ("2000", "1000")
@@ -127,13 +136,13 @@ def test_the_post_page_shows_a_picture_of_renditions_eager_above_the_fold(client
     by_key = {(r.format, r.width): r.name for r in Rendition.objects.all()}
     assert source.get("type") == "image/webp"
     assert source.get("srcset") == ", ".join(
-        f"/media/{by_key['webp', w]} {w}w" for w in (400, 800, 1200, 1600)
+        f"{url(by_key['webp', w])} {w}w" for w in (400, 800, 1200, 1600)
     )
     assert img.get("srcset") == ", ".join(
-        f"/media/{by_key['jpg', w]} {w}w" for w in (400, 800, 1200, 1600)
+        f"{url(by_key['jpg', w])} {w}w" for w in (400, 800, 1200, 1600)
     )
     assert source.get("sizes") == img.get("sizes") == HERO_SIZES
-    assert img.get("src") == f"/media/{by_key['jpg', 800]}"
+    assert img.get("src") == url(by_key["jpg", 800])
     # The source's aspect ratio, at the largest rendition's width (never width="8000").
     assert (img.get("width"), img.get("height")) == ("1600", "800")
     assert (img.get("loading"), img.get("fetchpriority")) == ("eager", "high")
@@ -145,12 +154,12 @@ def test_og_image_is_the_1200_wide_fallback_rendition(client):
     post = pictured_post()
     tree = page(client, post.get_absolute_url())
     [og] = tree.xpath("//meta[@property='og:image']/@content")
-    assert og == f"http://testserver/media/{post.hero_image.name}"  # none made yet
+    assert og == absolute(url(post.hero_image.name))  # none made yet
     run_worker()
     tree = page(client, post.get_absolute_url())
     [og] = tree.xpath("//meta[@property='og:image']/@content")
     jpeg_1200 = Rendition.objects.get(format="jpg", width=1200)
-    assert og == f"http://testserver/media/{jpeg_1200.name}"
+    assert og == absolute(url(jpeg_1200.name))
 
 
 def test_a_missing_rendition_falls_back_to_the_nearest_that_exists(client):
@@ -160,14 +169,14 @@ def test_a_missing_rendition_falls_back_to_the_nearest_that_exists(client):
     tree = page(client, post.get_absolute_url())
     img = tree.xpath("//img[@class='post__image']")[0]
     jpeg_400 = Rendition.objects.get(format="jpg").name
-    assert img.get("src") == f"/media/{jpeg_400}"
-    assert img.get("srcset") == f"/media/{jpeg_400} 400w"
+    assert img.get("src") == url(jpeg_400)
+    assert img.get("srcset") == f"{url(jpeg_400)} 400w"
     assert (img.get("width"), img.get("height")) == ("400", "200")
     # Only the fallback left: no <source>, and the <img> still uses it.
     Rendition.objects.filter(format="webp").delete()
     tree = page(client, post.get_absolute_url())
     assert tree.xpath("//picture/source") == []
-    assert tree.xpath("//img[@class='post__image']/@src") == [f"/media/{jpeg_400}"]
+    assert tree.xpath("//img[@class='post__image']/@src") == [url(jpeg_400)]
 
 
 def test_cards_show_small_lazy_decorative_images(client):
@@ -189,18 +198,24 @@ def test_cards_show_small_lazy_decorative_images(client):
     assert "400w" in img.get("srcset")
 
 
-def test_rendition_files_are_served_with_the_inert_media_headers(client):
+def test_rendition_files_are_served_with_the_inert_media_headers(client, storage):
     pictured_post()
     run_worker()
     for rendition in Rendition.objects.filter(width=400):
-        response = client.get(f"/media/{rendition.name}")
-        assert response.status_code == 200
-        assert response["Content-Type"] == rendition.content_type
-        assert response["X-Content-Type-Options"] == "nosniff"
-        assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
-        assert "attachment" not in response.get("Content-Disposition", "")
-        assert response["Cache-Control"] == "public, max-age=86400"
-        assert b"".join(response.streaming_content)[:4] in (b"RIFF", b"\xff\xd8\xff\xe0")
+        if storage == "local":
+            response = client.get(url(rendition.name))
+            assert response.status_code == 200
+            headers, body = response, b"".join(response.streaming_content)
+            assert response["X-Content-Type-Options"] == "nosniff"
+            assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+        else:
+            # Object metadata; nosniff and the sandbox CSP are the CDN's (README).
+            status, headers, body = fetch(url(rendition.name))
+            assert status == 200
+        assert headers["Content-Type"] == rendition.content_type
+        assert "attachment" not in (headers.get("Content-Disposition") or "")
+        assert headers["Cache-Control"] == "public, max-age=86400"
+        assert body[:4] in (b"RIFF", b"\xff\xd8\xff\xe0")
 
 
 def test_renditions_go_when_their_source_is_replaced_or_deleted(
