@@ -3,6 +3,9 @@ issue 9's upload guarantees hold there too, and pages never wait on the store.""
 
 import io
 import os
+import re
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from lxml import html
 
 from flse_hub.env import media_storage
+from flse_hub.media import media_headers
 from flse_hub.renditions.models import Rendition
 from posts.models import Resource
 from tests.factories import make_post
@@ -251,3 +255,66 @@ def test_storage_object_metadata_follows_the_media_headers(s3):
     status, headers, _ = fetch(storage.url(name))
     assert (status, headers["Content-Type"]) == (200, "application/octet-stream")
     assert headers["Content-Disposition"].startswith("attachment")
+
+
+@pytest.mark.django_db
+def test_readme_nginx_block_in_front_of_s3_adds_what_object_metadata_cannot(
+    s3, seaweedfs, tmp_path
+):
+    """The README's nginx block for a bucket, run by a real nginx before SeaweedFS, sends
+    every header flse_hub.media sends: metadata from the object, the rest from nginx."""
+    nginx = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.path.exists(p)), None
+    )
+    if nginx is None:
+        pytest.skip("nginx is not installed (apt-get install nginx-light)")
+    section = (BASE_DIR / "README.md").read_text().split("### Media in object storage", 1)[1]
+    block = re.search(r"```nginx\n(.*?)```", section, re.S).group(1)
+    names = {
+        "image": default_storage.save("posts/Ab3.png", io.BytesIO(image("PNG"))),
+        "pdf": default_storage.save("resources/Xy9.pdf", io.BytesIO(MINIMAL_PDF)),
+    }
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    upstream = seaweedfs.removeprefix("http://")
+    location = s3.backend["OPTIONS"]["location"]
+    block = (
+        block.replace(
+            "https://s3.eu-west-2.amazonaws.com/flse-media/", f"{seaweedfs}/media/{location}/"
+        )
+        .replace("Host s3.eu-west-2.amazonaws.com;", f"Host {upstream};")
+        .replace("server {", f"server {{\n    listen 127.0.0.1:{port};", 1)
+    )
+    temp_paths = "".join(
+        f"{kind}_temp_path {tmp_path}/{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (tmp_path / "nginx.conf").write_text(
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"daemon off; worker_processes 1; pid {tmp_path}/nginx.pid;\n"
+        f"error_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\naccess_log off;\n{temp_paths}{block}\n}}\n"
+    )
+    server = subprocess.Popen(
+        [nginx, "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)], stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode()
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.05)
+        for name in names.values():
+            status, headers, _ = fetch(f"http://127.0.0.1:{port}/{name}")
+            assert status == 200, name
+            expected = media_headers(name)
+            assert {header: headers[header] for header in expected} == expected, name
+        assert fetch(f"http://127.0.0.1:{port}/posts/missing.png")[0] == 404
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
