@@ -103,21 +103,15 @@ class PostQuerySet(RenditionsQuerySetMixin, models.QuerySet):
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
 
     def with_card_data(self):
-        """Prefetch what a post card shows (public bylines, topics, image renditions) in
-        three queries."""
-        return (
-            self.defer("body")
-            .with_renditions("hero_image")
-            .prefetch_related(
-                Prefetch(
-                    "credits",
-                    queryset=Credit.objects.filter(role=Credit.Role.AUTHOR).select_related(
-                        "person"
-                    ),
-                    to_attr="author_credits",
-                ),
-                "topics",
-            )
+        """Prefetch what a post card shows (public bylines, topics, image renditions)."""
+        cards = self.defer("body").with_renditions("hero_image")
+        return cards.prefetch_related(
+            Prefetch(
+                "credits",
+                queryset=Credit.objects.filter(role=Credit.Role.AUTHOR).select_related("person"),
+                to_attr="author_credits",
+            ),
+            "topics",
         )
 
     def credited_publicly_to(self, person):
