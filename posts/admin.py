@@ -272,9 +272,8 @@ class PostAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         changes_status = target["status"] != obj.status
-        reschedules = (
-            obj.status == Post.Status.PUBLISHED and target["published_at"] != obj.published_at
-        )
+        # changed_data compares to the second, as the date is shown and typed.
+        reschedules = obj.status == Post.Status.PUBLISHED and "published_at" in form.changed_data
         form.workflow_step = target if changes_status or reschedules else None
         super().save_model(request, obj, form, change)
 

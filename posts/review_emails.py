@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -107,7 +108,7 @@ def send_for_event(event_pk, *, base_url=None):
     event = ReviewEvent.objects.select_related("post__created_by", "by").get(pk=event_pk)
     try:
         messages = build_messages(event, base_url)
-        sent = get_connection().send_messages(messages) if messages else 0
+        sent = mail.mailers.default.send_messages(messages) if messages else 0
     except Exception:
         # Due again: the worker's restart (posts.tasks.recover) queues it afresh.
         with transaction.atomic():
