@@ -100,6 +100,7 @@ INTERNAL = [
     "demo content load",
     "content version",
     "review event",
+    "interest",
     "Can add permission",
 ]
 

@@ -525,3 +525,30 @@ def test_the_home_panel_is_hidden_from_staff_who_cannot_see_posts(client, django
     client.force_login(django_user_model.objects.get(username="subs"))
     page = client.get(reverse("admin:index")).content.decode()
     assert "Waiting for review" not in page
+
+
+def test_changing_a_live_posts_date_needs_the_publish_permission(client, django_user_model, writer):
+    """Staff who may edit any post but not publish cannot reschedule or unpublish one."""
+    from django.contrib.auth.models import Permission
+
+    fixer = django_user_model.objects.create_user("fixer", "fixer@example.org", is_staff=True)
+    fixer.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_post", "change_post", "change_any_post"])
+    )
+    post = make_post("Live", created_by=writer)
+    before = snapshot(post)
+    client = as_user(client, fixer)
+    date, time = local_parts(timezone.now() + timedelta(days=9))
+    response = client.post(
+        change_url(post), form_data(post, published_at_0=date, published_at_1=time)
+    )
+    assert response.status_code == 200
+    assert "permission to publish" in str(form_errors(response)["published_at"])
+    response = client.post(change_url(post), form_data(post, status="draft"))
+    assert "permission to unpublish" in str(form_errors(response)["status"])
+    assert snapshot(post) == before
+    # Their content edits go through, with no workflow step.
+    response = client.post(change_url(post), form_data(post, title="Live, corrected"))
+    assert response.status_code == 302
+    assert snapshot(post)[1:3] == before[1:3] and post.title == "Live, corrected"
+    assert not post.review_events.exists()
