@@ -136,9 +136,7 @@ class MineFilter(admin.SimpleListFilter):
 class PostAdmin(admin.ModelAdmin):
     form = PostAdminForm
     inlines = [CreditInline, ResourceInline]
-    list_display = [
-        "title", "status_label", "published_at", "authors", "topic_names", "featured",
-    ]  # fmt: skip
+    list_display = ["title", "status_label", "published_at", "authors", "topic_names", "featured"]
     list_filter = [StateFilter, MineFilter, "featured", "topics", "published_at"]
     search_fields = ["title", "standfirst", "credits__person__name"]
     date_hierarchy = "published_at"
