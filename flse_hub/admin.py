@@ -4,18 +4,72 @@ Installed by `flse_hub.apps.FlseAdminConfig` in place of `django.contrib.admin`,
 `admin.site` everywhere (the apps' `@admin.register`, third-party admins) is this site.
 """
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core import checks
+from django.db.models import Q
 from django.http import Http404
 from django.urls import path, reverse_lazy
+
+# Tables the code fills, whose permissions mean nothing to give a person. Apps add
+# their own with FlseAdminSite.hide_permissions (posts hides its search index).
+INTERNAL_PERMISSION_MODELS = {
+    "admin.*",
+    "auth.permission",
+    "contenttypes.*",
+    "sessions.*",
+    "axes.*",
+    "taggit.*",
+    "django_tasks_database.*",
+    "site.*",
+}
 
 
 class FlseAdminSite(admin.AdminSite):
     site_header = "FLSE Learning Hub"
     site_title = "FLSE Learning Hub admin"
     index_title = "Write and publish"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.internal_permission_models = set(INTERNAL_PERMISSION_MODELS)
+        self.index_panels = []
+        self.group_descriptions = {}
+
+    # --- the staff home page ------------------------------------------------------
+
+    def add_index_panel(self, template_name, get_context):
+        """Show a panel above the app list: `get_context(request)` -> dict, or None to hide."""
+        self.index_panels.append((template_name, get_context))
+
+    def index(self, request, extra_context=None):
+        panels = []
+        for template_name, get_context in self.index_panels:
+            context = get_context(request)
+            if context is not None:
+                panels.append({"template": template_name, "context": context})
+        return super().index(request, {"index_panels": panels, **(extra_context or {})})
+
+    # --- the permission picker ------------------------------------------------------
+
+    def hide_permissions(self, *labels):
+        """Keep these models' permissions out of the user and group pages ("app.model")."""
+        self.internal_permission_models.update(labels)
+
+    def grantable_permissions(self):
+        """The permissions staff may give on the user and group pages."""
+        hidden = Q()
+        for label in self.internal_permission_models:
+            app_label, model = label.split(".")
+            hidden |= (
+                Q(content_type__app_label=app_label)
+                if model == "*"
+                else Q(content_type__app_label=app_label, content_type__model=model)
+            )
+        return Permission.objects.exclude(hidden).select_related("content_type")
 
     def get_urls(self):
         urls = super().get_urls()
@@ -109,3 +163,53 @@ def guard_axes_actions(site):
 
     site.unregister(AccessAttempt)
     site.register(AccessAttempt, GuardedAccessAttemptAdmin)
+
+
+class GroupChoices(forms.ModelMultipleChoiceField):
+    """Groups by name, with what each may do when the site describes it."""
+
+    def __init__(self, *args, descriptions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.descriptions = descriptions or {}
+
+    def label_from_instance(self, group):
+        described = self.descriptions.get(group.name)
+        return f"{group.name}: {described}" if described else group.name
+
+
+def guard_permission_pickers(site):
+    """Offer groups by name, and only grantable permissions, on the user and group pages.
+
+    The choices are limited on the server (a posted internal permission is an invalid
+    choice), and internal permissions a user or group already holds are kept on save.
+    """
+    from django.contrib.auth import get_user_model
+
+    for model, field_name in ((get_user_model(), "user_permissions"), (Group, "permissions")):
+        if not site.is_registered(model):
+            continue
+        shipped = type(site.get_model_admin(model))
+
+        class Picker(shipped):
+            _permissions_field = field_name
+
+            def formfield_for_manytomany(self, db_field, request, **kwargs):
+                if db_field.name == self._permissions_field:
+                    kwargs["queryset"] = self.admin_site.grantable_permissions()
+                elif db_field.name == "groups":
+                    kwargs["widget"] = forms.CheckboxSelectMultiple
+                    kwargs["form_class"] = GroupChoices
+                    kwargs["descriptions"] = self.admin_site.group_descriptions
+                    kwargs.setdefault("queryset", Group.objects.order_by("name"))
+                return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+            def save_related(self, request, form, formsets, change):
+                held = getattr(form.instance, self._permissions_field)
+                grantable = self.admin_site.grantable_permissions().values("pk")
+                kept = list(held.exclude(pk__in=grantable)) if change else []
+                super().save_related(request, form, formsets, change)
+                held.add(*kept)
+
+        Picker.__name__ = Picker.__qualname__ = f"Picker{shipped.__name__}"
+        site.unregister(model)
+        site.register(model, Picker)

@@ -12,6 +12,7 @@ class FlseAdminConfig(AdminConfig):
         super().ready()  # every app's admin module registers on the site here
         from django.contrib import admin
 
-        from flse_hub.admin import guard_axes_actions
+        from flse_hub.admin import guard_axes_actions, guard_permission_pickers
 
         guard_axes_actions(admin.site)
+        guard_permission_pickers(admin.site)

@@ -197,3 +197,8 @@ class PrivacyNoticeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# A subscriber's topics are rows of their own, edited through the subscriber: not a
+# permission to give anyone (flse_hub.admin's permission picker).
+admin.site.hide_permissions("people.interest")

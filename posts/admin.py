@@ -1,12 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
-from django.db.models import Prefetch, Q
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from taggit.models import Tag
 
-from posts.models import Credit, Post, Resource, Topic
+from posts import roles, workflow
+from posts.models import Credit, Post, Resource, ReviewEvent, Topic
 from posts.search import search_ids
 from posts.search.query import parse
 
@@ -48,10 +52,84 @@ class PostAdminForm(forms.ModelForm):
             "hero_image", "hero_image_alt", "content_note", "doi", "seo_title", "seo_description",
         ]  # fmt: skip
 
+    review_comment = forms.CharField(
+        label="Comment for the review",
+        required=False,
+        max_length=workflow.MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Sent with the change of status: what needs changing when you send a post "
+        "back to its writer (required then), or a note for the editors when you submit.",
+    )
+
+    # The signed-in user, set by PostAdmin.get_form: the status choices are theirs.
+    user = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["topics"] = list(self.instance.topics.values_list("pk", flat=True))
+        if "status" in self.fields and self.user is not None:
+            # Offer only the steps this user may take; clean() refuses any other posted.
+            offered = {self.instance.status, *workflow.allowed_targets(self.user, self.instance)}
+            status = self.fields["status"]
+            status.widget.choices = [c for c in status.choices if c[0] in offered]
+
+    def clean(self):
+        cleaned = super().clean()
+        # self.instance still holds the stored values here (the form copies its
+        # values onto it after clean), so the workflow judges the real state.
+        stored_status = self.instance.status
+        target = cleaned.get("status", stored_status)
+        comment = cleaned.get("review_comment", "")
+        date_changed = "published_at" in self.changed_data and self.instance.pk
+        if target != stored_status or (stored_status == Post.Status.PUBLISHED and date_changed):
+            try:
+                workflow.check(self.user, self.instance, target, comment=comment)
+            except workflow.TransitionRefused as refused:
+                field = "status" if target != stored_status else "published_at"
+                self.add_error(field, refused.message)
+        return cleaned
+
+
+class StateFilter(admin.SimpleListFilter):
+    """Every state a post can be in, Scheduled told apart from live."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("draft", "Draft"),
+            ("in_review", "In review"),
+            ("scheduled", "Scheduled"),
+            ("live", "Published (live)"),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        match self.value():
+            case "draft":
+                return queryset.filter(status=Post.Status.DRAFT)
+            case "in_review":
+                return queryset.filter(status=Post.Status.IN_REVIEW)
+            case "scheduled":
+                return queryset.filter(status=Post.Status.PUBLISHED, published_at__gt=now)
+            case "live":
+                return queryset.filter(status=Post.Status.PUBLISHED, published_at__lte=now)
+        return queryset
+
+
+class MineFilter(admin.SimpleListFilter):
+    title = "writer"
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Mine")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(created_by=request.user)
+        return queryset
 
 
 @admin.register(Post)
@@ -59,12 +137,12 @@ class PostAdmin(admin.ModelAdmin):
     form = PostAdminForm
     inlines = [CreditInline, ResourceInline]
     list_display = ["title", "status_label", "published_at", "authors", "topic_names", "featured"]
-    list_filter = ["status", "featured", "topics", "published_at"]
+    list_filter = [StateFilter, MineFilter, "featured", "topics", "published_at"]
     search_fields = ["title", "standfirst", "credits__person__name"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     list_per_page = 50
-    actions = ["publish_now", "make_draft"]
+    actions = ["publish_now", "make_draft", "submit_for_review"]
     save_on_top = True
 
     class Media:
@@ -72,7 +150,7 @@ class PostAdmin(admin.ModelAdmin):
 
     fieldsets = [
         (None, {"fields": ["title", "slug", "standfirst", "body", "topics"]}),
-        ("Publishing", {"fields": ["status", "published_at", "featured"]}),
+        ("Publishing", {"fields": ["status", "published_at", "review_comment", "featured"]}),
         ("Image", {"fields": ["hero_image", "hero_image_alt"], "classes": ["collapse"]}),
         (
             "More options",
@@ -87,6 +165,7 @@ class PostAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            .select_related("created_by")
             .prefetch_related(
                 Prefetch(
                     "credits",
@@ -126,6 +205,7 @@ class PostAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.instance.topics.set(form.cleaned_data["topics"])
+        self._apply_workflow_step(request, form)
 
     @admin.display(description="status", ordering="status")
     def status_label(self, post):
@@ -152,41 +232,164 @@ class PostAdmin(admin.ModelAdmin):
     def topic_names(self, post):
         return ", ".join(topic.name for topic in post.topics.all())
 
-    # Publishing needs the change permission (a separate "publish" one may follow). The
-    # bodies ask again for each post, for permissions that depend on the post.
-    @admin.action(description="Publish selected posts now", permissions=["change"])
+    # --- roles and the review workflow (posts.roles, posts.workflow) ---------------------
+
+    def has_change_permission(self, request, obj=None):
+        # Writers change only their own drafts; a post in review or live is the editors'.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or workflow.may_edit(request.user, obj))
+
+    def has_publish_permission(self, request, obj=None):
+        return request.user.has_perm(workflow.PUBLISH)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        if not self.has_change_permission(request, obj):
+            # Read-only: a comment box that cannot be sent would only confuse.
+            fieldsets = [
+                (
+                    name,
+                    {**options, "fields": [f for f in options["fields"] if f != "review_comment"]},
+                )
+                for name, options in fieldsets
+            ]
+        return [*fieldsets, ("Review", {"fields": ["writer", "review_timeline"]})]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "writer", "review_timeline"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        post = self.get_object(request, object_id)
+        note = ""
+        if post is not None and not self.has_change_permission(request, post):
+            note = read_only_note(request.user, post)
+        return super().change_view(
+            request, object_id, form_url, {"workflow_note": note, **(extra_context or {})}
+        )
+
+    def save_model(self, request, obj, form, change):
+        """Save the content as the post stands; the status change is save_related's step.
+
+        The form has copied the requested status (and date) onto `obj`; they are put
+        back as stored, so that only workflow.move, after the credits and topics are
+        saved, changes what the public sees.
+        """
+        stored = form.initial if change else {"status": Post.Status.DRAFT, "published_at": None}
+        target = {"status": obj.status, "published_at": obj.published_at}
+        obj.status = stored["status"]
+        if obj.status == Post.Status.PUBLISHED:
+            obj.published_at = stored["published_at"]
+        if not change:
+            obj.created_by = request.user
+        changes_status = target["status"] != obj.status
+        # changed_data compares to the second, as the date is shown and typed.
+        reschedules = obj.status == Post.Status.PUBLISHED and "published_at" in form.changed_data
+        form.workflow_step = target if changes_status or reschedules else None
+        super().save_model(request, obj, form, change)
+
+    def _apply_workflow_step(self, request, form):
+        step = getattr(form, "workflow_step", None)
+        if step is None:
+            return
+        post = form.instance
+        kwargs = {
+            "comment": form.cleaned_data.get("review_comment", ""),
+            "base_url": request.build_absolute_uri("/"),
+        }
+        if step["status"] == Post.Status.PUBLISHED:
+            kwargs["published_at"] = step["published_at"]
+        # Checked again inside, against the row as locked: a refusal now (the form was
+        # valid a moment ago) raises, and the request's transaction keeps nothing.
+        try:
+            workflow.move(post, step["status"], request.user, **kwargs)
+        except workflow.TransitionRefused as refused:
+            raise PermissionDenied(refused.message) from refused
+
+    @admin.display(description="history")
+    def review_timeline(self, post):
+        events = post.review_events.select_related("by")[:TIMELINE_LENGTH]
+        if not events:
+            return "No review steps yet."
+        return format_html(
+            '<ol class="review-timeline">{}</ol>',
+            format_html_join(
+                "",
+                '<li><strong>{} → {}</strong>, by {}, <time datetime="{}">{}</time>{}</li>',
+                (
+                    (
+                        event.get_from_status_display(),
+                        event.get_to_status_display(),
+                        _name(event.by),
+                        event.at.isoformat(),
+                        date_format(timezone.localtime(event.at), "j M Y, H:i"),
+                        format_html("<blockquote>{}</blockquote>", event.comment)
+                        if event.comment
+                        else "",
+                    )
+                    for event in events
+                ),
+            ),
+        )
+
+    @admin.display(description="writer", ordering="created_by__username")
+    def writer(self, post):
+        return _name(post.created_by) if post.created_by_id else "—"
+
+    @admin.action(description="Publish selected posts now", permissions=["publish"])
     def publish_now(self, request, queryset):
-        now = timezone.now()
-        count = 0
-        for post in self._changeable(request, queryset):
-            post.status = Post.Status.PUBLISHED
-            post.published_at = post.published_at or now
-            post.save()
-            count += 1
-        self.message_user(request, f"Published {count} post(s).")
+        self._step_each(request, queryset, "Published", workflow.publish)
 
-    @admin.action(description="Return selected posts to draft", permissions=["change"])
+    @admin.action(description="Unpublish selected posts (back to draft)", permissions=["publish"])
     def make_draft(self, request, queryset):
-        count = 0
-        for post in self._changeable(request, queryset):
-            post.status = Post.Status.DRAFT
-            post.save()
-            count += 1
-        self.message_user(request, f"Returned {count} post(s) to draft.")
+        self._step_each(request, queryset, "Returned to draft", workflow.unpublish)
 
-    def _changeable(self, request, queryset):
-        """The selected posts this user may change; the others are named in a warning."""
-        allowed, refused = [], []
+    @admin.action(description="Submit selected drafts for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self._step_each(request, queryset, "Submitted for review", workflow.submit)
+
+    def _step_each(self, request, queryset, done, step):
+        """Take one workflow step for each selected post; name those refused, and why."""
+        count, refused = 0, []
+        base_url = request.build_absolute_uri("/")
         for post in queryset:
-            (allowed if self.has_change_permission(request, post) else refused).append(post)
+            try:
+                step(post, request.user, base_url=base_url)
+                count += 1
+            except workflow.TransitionRefused as reason:
+                refused.append(f"“{post.title}”: {reason.message}")
+        self.message_user(request, f"{done}: {count} post(s).")
         if refused:
             self.message_user(
                 request,
-                f"{len(refused)} post(s) left as they were: you are not allowed to change "
-                + ", ".join(f"“{post.title}”" for post in refused),
+                f"{len(refused)} post(s) left as they were. " + " ".join(refused),
                 messages.WARNING,
             )
-        return allowed
+
+
+TIMELINE_LENGTH = 50
+
+
+def read_only_note(user, post):
+    """Why this user sees the post read-only, and what they can do instead."""
+    if post.status == Post.Status.IN_REVIEW:
+        return "This post is waiting for review: only editors can change it now."
+    if post.status == Post.Status.PUBLISHED:
+        return "This post is published: only editors can change it."
+    if user.has_perm(workflow.CHANGE):
+        return "This draft belongs to another writer: only they and the editors can change it."
+    return ""
+
+
+def _name(user):
+    if user is None:
+        return "a former member of staff"
+    return user.get_full_name() or user.get_username()
 
 
 @admin.register(Topic)
@@ -195,3 +398,63 @@ class TopicAdmin(admin.ModelAdmin):
     list_filter = ["quick_exit"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+# --- roles: what the user and group pages offer (posts.roles) ----------------------------
+
+admin.site.hide_permissions(
+    # Filled by the code: the search index, the tagging rows behind a post's topics and
+    # the review history (written by posts.workflow only).
+    "posts.searchdocument",
+    "posts.searchterm",
+    "posts.searchpending",
+    "posts.taggedpost",
+    "posts.reviewevent",
+)
+admin.site.group_descriptions.update(roles.GROUP_DESCRIPTIONS)
+
+
+# --- the staff home panel: waiting for review, scheduled next ----------------------------
+
+PANEL_ROWS = 5
+
+
+def review_panel(request):
+    """Posts waiting for review (longest first) and the next scheduled, for the admin index."""
+    if not request.user.has_perm("posts.view_post"):
+        return None
+    submitted = ReviewEvent.objects.filter(
+        post=OuterRef("pk"), to_status=Post.Status.IN_REVIEW
+    ).order_by("-at", "-pk")
+    in_review = Post.objects.filter(status=Post.Status.IN_REVIEW)
+    waiting = list(
+        in_review.annotate(
+            submission=Subquery(submitted.values("pk")[:1]),
+            submitted_on=Subquery(submitted.values("at")[:1]),
+        )
+        .only("pk", "title")
+        .order_by("submitted_on", "pk")[:PANEL_ROWS]
+    )
+    submissions = ReviewEvent.objects.select_related("by").in_bulk(
+        [post.submission for post in waiting if post.submission]
+    )
+    for post in waiting:
+        event = submissions.get(post.submission)
+        post.submitted_by = _name(event.by) if event else "—"
+        post.submitted_at = event.at if event else None
+    now = timezone.now()
+    scheduled = Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gt=now)
+    changelist = reverse("admin:posts_post_changelist")
+    return {
+        "waiting": waiting,
+        "waiting_count": in_review.count(),
+        "waiting_url": f"{changelist}?state=in_review",
+        "scheduled": list(
+            scheduled.only("pk", "title", "published_at").order_by("published_at")[:PANEL_ROWS]
+        ),
+        "scheduled_count": scheduled.count(),
+        "scheduled_url": f"{changelist}?state=scheduled",
+    }
+
+
+admin.site.add_index_panel("admin/posts/review_panel.html", review_panel)

@@ -6,7 +6,10 @@ class PostsConfig(AppConfig):
     verbose_name = "Posts"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from flse_hub import freshness
+        from posts import roles
         from posts.models import Credit, Post, Resource, TaggedPost, Topic
         from posts.search import signals  # noqa: F401  (connects the index receivers)
 
@@ -19,3 +22,5 @@ class PostsConfig(AppConfig):
                 .values_list("published_at", flat=True)
             )
         )
+        # Every migrate, on a fresh database or an existing one, resets the groups.
+        post_migrate.connect(roles.sync_after_migrate, sender=self, dispatch_uid="posts.roles")

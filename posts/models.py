@@ -2,6 +2,7 @@ import math
 import re
 from urllib.parse import quote
 
+from django.conf import settings
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -124,6 +125,7 @@ class PostQuerySet(RenditionsQuerySetMixin, models.QuerySet):
 class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
         PUBLISHED = "published", "Published"
 
     title = models.CharField(max_length=250)
@@ -206,6 +208,16 @@ class Post(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The writer who owns the post: writers may edit only their own drafts (posts.roles).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="writer",
+    )
 
     topics = TaggableManager(
         through=TaggedPost,
@@ -218,6 +230,12 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-pk"]
+        # Checked by posts.workflow for every path that changes a post's state.
+        permissions = [
+            ("publish_post", "Can publish, schedule and unpublish posts"),
+            ("review_post", "Can review posts and send them back to draft"),
+            ("change_any_post", "Can edit any post, including others' and live ones"),
+        ]
         indexes = [
             models.Index(fields=["status", "published_at"], name="post_status_published_idx"),
         ]
@@ -447,6 +465,30 @@ class Resource(models.Model):
         if self.url and is_web_url(self.url):
             return self.url
         return self.doi_url
+
+
+class ReviewEvent(models.Model):
+    """One step of a post through the review workflow (posts.workflow), with who and why."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="review_events")
+    from_status = models.CharField(max_length=10, choices=Post.Status)
+    to_status = models.CharField(max_length=10, choices=Post.Status)
+    # When the step made the post public or scheduled it: the emails say when.
+    published_at = models.DateTimeField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True, max_length=2000)
+    # Set by the background task once the step's emails are sent: a rerun sends none.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["post", "-at"], name="reviewevent_post_at_idx")]
+
+    def __str__(self):
+        return f"{self.post}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 # The search index's tables belong to this app; importing them here registers them.

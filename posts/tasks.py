@@ -28,8 +28,25 @@ def queue_reindex():
 
 
 def recover(worker_id):
-    """Queue a reindex if posts are still marked (a killed worker's unfinished run)."""
+    """Queue a reindex if posts are still marked (a killed worker's unfinished run), and
+    the review emails of recent steps not yet sent."""
+    from posts import review_emails
+
+    queued = {}
     if indexing.has_pending_posts():
         reindex_pending_posts.enqueue()
-        return {"search re-index runs": 1}
-    return {}
+        queued["search re-index runs"] = 1
+    unsent = review_emails.unsent_event_ids()
+    for event_pk in unsent:
+        send_review_emails.enqueue(event_pk)
+    if unsent:
+        queued["review emails"] = len(unsent)
+    return queued
+
+
+@task
+def send_review_emails(event_pk, base_url=None):
+    """Email the people a review step concerns (posts.review_emails); once per step."""
+    from posts import review_emails
+
+    return review_emails.send_for_event(event_pk, base_url=base_url)

@@ -231,5 +231,9 @@ def test_view_only_staff_can_neither_see_nor_run_publishing_actions(client, djan
     assert draft.status == Post.Status.DRAFT
     assert public.is_published
 
+    # Changing posts is not publishing them: that takes publish_post (posts.roles).
     viewer.user_permissions.add(Permission.objects.get(codename="change_post"))
+    page = client.get(changelist).content.decode()
+    assert "publish_now" not in page and "submit_for_review" in page
+    viewer.user_permissions.add(Permission.objects.get(codename="publish_post"))
     assert "publish_now" in client.get(changelist).content.decode()
