@@ -447,5 +447,8 @@ class Resource(models.Model):
         return self.doi_url
 
 
+# Preview links and contributors' answers belong to this app; importing them registers them.
+from posts.previews.models import ContributorResponse, PreviewLink  # noqa: E402, F401
+
 # The search index's tables belong to this app; importing them here registers them.
 from posts.search.models import SearchDocument, SearchPending, SearchTerm  # noqa: E402, F401

@@ -28,8 +28,12 @@ def queue_reindex():
 
 
 def recover(worker_id):
-    """Queue a reindex if posts are still marked (a killed worker's unfinished run)."""
+    """Queue a reindex if posts are still marked (a killed worker's unfinished run), and
+    the editors' emails about contributors' answers not yet sent."""
+    from posts.previews import tasks as preview_tasks
+
+    queued = preview_tasks.recover(worker_id)
     if indexing.has_pending_posts():
         reindex_pending_posts.enqueue()
-        return {"search re-index runs": 1}
-    return {}
+        queued["search re-index runs"] = 1
+    return queued
