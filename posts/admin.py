@@ -7,6 +7,7 @@ from django.utils.html import format_html_join
 from taggit.models import Tag
 
 from posts.models import Credit, Post, Resource, Topic
+from posts.previews.admin import PreviewAdminMixin
 from posts.search import search_ids
 from posts.search.query import parse
 
@@ -55,7 +56,7 @@ class PostAdminForm(forms.ModelForm):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(PreviewAdminMixin, admin.ModelAdmin):
     form = PostAdminForm
     inlines = [CreditInline, ResourceInline]
     list_display = ["title", "status_label", "published_at", "authors", "topic_names", "featured"]
@@ -156,9 +157,12 @@ class PostAdmin(admin.ModelAdmin):
     # bodies ask again for each post, for permissions that depend on the post.
     @admin.action(description="Publish selected posts now", permissions=["change"])
     def publish_now(self, request, queryset):
+        posts = self._changeable(request, queryset)
+        if (confirmation := self.confirm_publishing(request, posts)) is not None:
+            return confirmation
         now = timezone.now()
         count = 0
-        for post in self._changeable(request, queryset):
+        for post in posts:
             post.status = Post.Status.PUBLISHED
             post.published_at = post.published_at or now
             post.save()
