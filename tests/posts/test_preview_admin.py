@@ -87,13 +87,14 @@ def test_bad_link_details_are_refused_with_a_clear_error(staff_client, draft, da
 
 def test_revoking_a_link_stops_it_and_shows_its_state(staff_client, draft, client):
     link, token = services.make_link(draft, recipient="Partner org")
+    assert "the link for Partner org</span>" in staff_client.get(links_url(draft)).text
     response = staff_client.post(links_url(draft), {"action": "revoke", "link": link.pk})
     assert response.status_code == 302
     link.refresh_from_db()
     assert link.revoked_at is not None and link.revoked_by.username == "editor"
     assert client.get(reverse("posts:preview", kwargs={"token": token})).status_code == 410
     page = staff_client.get(links_url(draft))
-    assert "Revoked" in page.text and "Revoke the link for Partner org" not in page.text
+    assert "Revoked" in page.text and "the link for Partner org</span>" not in page.text
 
 
 def test_a_link_of_another_post_cannot_be_revoked_through_this_one(staff_client, draft):
