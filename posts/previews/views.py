@@ -110,7 +110,6 @@ def preview(request, token):
         answered=request.GET.get("answered") if request.method == "GET" else None,
         hide_newsletter_box=True,
     )
-    # Nothing that would make a reference manager or a search engine treat this
-    # address as the post's.
-    context.update(citation=None, structured_data=None)
+    # The page's head (preview.html) carries no canonical, social or citation metadata,
+    # so nothing treats this address as the post's; the body is as readers see it.
     return _private(render(request, "posts/preview/preview.html", context, status=status))

@@ -119,7 +119,9 @@ def test_the_link_opens_the_post_and_a_near_miss_does_not(client, draft):
         assert "This preview link does not work" in response.text
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(min_size=1, max_size=80).filter(lambda t: "/" not in t and "\x00" not in t))
 def test_any_other_token_is_a_plain_404(client, draft, token):
     cache.clear()  # the rate limit counts every example
@@ -519,3 +521,29 @@ def test_the_page_and_snapshot_take_a_fixed_number_of_queries(
     _link, token = make(draft)
     with django_assert_max_num_queries(12):
         assert client.get(preview_url(token)).status_code == 200
+
+
+# --- the staff preview banner (signed in, no link) -------------------------------------
+
+
+def test_the_staff_preview_banner_says_draft_or_scheduled(staff_client, draft):
+    text = staff_client.get(draft.get_absolute_url()).text
+    assert "Preview: this post is a draft and is not public." in text
+    when = timezone.now() + timedelta(days=3)
+    draft.status, draft.published_at = draft.Status.PUBLISHED, when
+    draft.save()
+    text = staff_client.get(draft.get_absolute_url()).text
+    shown = timezone.localtime(when).strftime("%-d %B %Y, %H:%M")
+    assert f"Preview: this post is scheduled for {shown} and is not public yet." in text
+
+
+def test_a_published_post_previews_as_readers_see_it_without_its_metadata(client, draft):
+    draft.status = draft.Status.PUBLISHED
+    draft.save()
+    _link, token = make(draft)
+    text = client.get(preview_url(token)).text
+    assert "Preview for Sam, contributor — this post is already published" in text
+    assert "Cite this post" in text and "Dana Writer" in text  # as on the public page
+    head = text.split("</head>")[0]
+    for absent in ('rel="canonical"', "og:url", "citation_title", "application/ld+json"):
+        assert absent not in head, absent
