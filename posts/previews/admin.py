@@ -11,12 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.html import format_html
 
 from posts.previews import content, services
 from posts.previews.forms import NewPreviewLinkForm
-from posts.previews.models import ContributorResponse, PreviewLink
+from posts.previews.models import PreviewLink
 
 CONFIRM_PUBLISH_FIELD = "confirm_publish"
 
@@ -30,102 +28,10 @@ def may_manage_previews(model_admin, request, post):
     )
 
 
-def _fingerprint_now(request, post):
-    """The post's current fingerprint, worked out once per request and post."""
-    cache = request.__dict__.setdefault("_preview_fingerprints", {})
-    if post.pk not in cache:
-        cache[post.pk] = content.current_fingerprint(post)
-    return cache[post.pk]
-
-
-class _ReadOnlyPostInline(admin.TabularInline):
-    """A list on the post's page: rows are made elsewhere (by a link, a contributor)."""
-
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        # Asked with the post when the change page lists its inlines, and without one by
-        # the inline's own queryset, which only ever holds rows of that post.
-        if obj is None:
-            return request.user.has_perm("posts.change_post")
-        post_admin = self.admin_site.get_model_admin(self.parent_model)
-        return may_manage_previews(post_admin, request, obj)
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
-
-class PreviewLinkInline(_ReadOnlyPostInline):
-    model = PreviewLink
-    fields = ["recipient", "made", "expires_at", "dies_on_change", "state_label"]
-    verbose_name_plural = "preview links (make or revoke them with “Preview links” above)"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by", "post")
-
-    @admin.display(description="link")
-    def made(self, link):
-        # The link itself was shown once, to whoever made it; only its hash is kept.
-        by = f" by {link.created_by.get_username()}" if link.created_by else ""
-        return f"Link made on {timezone.localtime(link.created_at):%d %b %Y at %H:%M}{by}"
-
-    @admin.display(description="state")
-    def state_label(self, link):
-        return link.state(_fingerprint_now(self._request, link.post)).label
-
-    def get_formset(self, request, obj=None, **kwargs):
-        self._request = request
-        return super().get_formset(request, obj, **kwargs)
-
-
-class ContributorResponseInline(_ReadOnlyPostInline):
-    model = ContributorResponse
-    fields = ["kind", "recipient", "name", "message", "version", "created_at"]
-    verbose_name_plural = "contributors' answers (staff only: never shown publicly)"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("link", "post")
-
-    @admin.display(description="link for")
-    def recipient(self, response):
-        return response.link.recipient
-
-    @admin.display(description="version")
-    def version(self, response):
-        same = response.fingerprint == _fingerprint_now(self._request, response.post)
-        return format_html(
-            "“{}” ({}, {})",
-            response.snapshot.get("title", ""),
-            response.fingerprint[:12],
-            "the version now in the form" if same else "an older version",
-        )
-
-    def get_formset(self, request, obj=None, **kwargs):
-        self._request = request
-        return super().get_formset(request, obj, **kwargs)
-
-
 class PreviewAdminMixin:
-    """What the post admin gains for previews: the links page, the two lists, and the
-    warning before publishing a version that differs from the one agreed to."""
-
-    def get_inlines(self, request, obj):
-        inlines = list(super().get_inlines(request, obj))
-        if obj is not None:
-            inlines += [PreviewLinkInline, ContributorResponseInline]
-        return inlines
+    """What the post admin gains for previews: the links page, a panel listing links and
+    answers on the change form, and the warning before publishing a version that
+    differs from the one agreed to."""
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -142,12 +48,31 @@ class PreviewAdminMixin:
         extra_context = extra_context or {}
         post = self.get_object(request, unquote(object_id)) if object_id else None
         if may_manage_previews(self, request, post):
-            extra_context["preview_links_url"] = reverse(
-                "admin:posts_post_preview_links", args=[post.pk], current_app=self.admin_site.name
-            )
+            extra_context["preview_panel"] = self._preview_panel(post)
             if request.method == "GET" and (warning := services.agreement_warning(post)):
                 messages.warning(request, f"Before publishing: {warning}")
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _preview_panel(self, post):
+        """The post's links with their states and its answers, for the change form.
+
+        A panel, not inlines: these rows are never edited there, and inline formsets
+        would make every save of the post form depend on their management data.
+        """
+        fingerprint = content.current_fingerprint(post)
+        return {
+            "links_url": reverse(
+                "admin:posts_post_preview_links", args=[post.pk], current_app=self.admin_site.name
+            ),
+            "links": [
+                (link, link.state(fingerprint))
+                for link in post.preview_links.select_related("created_by")
+            ],
+            "responses": [
+                (response, response.fingerprint == fingerprint)
+                for response in post.contributor_responses.select_related("link")
+            ],
+        }
 
     def preview_links_view(self, request, object_id):
         post = self.get_object(request, unquote(object_id))
@@ -186,11 +111,6 @@ class PreviewAdminMixin:
             else:
                 messages.error(request, "Choose “Make a link” or “Revoke”.")
                 return HttpResponseRedirect(request.path)
-        fingerprint = content.current_fingerprint(post)
-        links = [
-            (link, link.state(fingerprint))
-            for link in post.preview_links.select_related("created_by")
-        ]
         context = {
             **self.admin_site.each_context(request),
             "title": f"Preview links for “{post.title}”",
@@ -198,7 +118,7 @@ class PreviewAdminMixin:
             "original": post,
             "post": post,
             "form": form,
-            "links": links,
+            "links": self._preview_panel(post)["links"],
             "active": PreviewLink.State.ACTIVE,
             "new_link_url": new_link_url,
             "change_url": reverse(

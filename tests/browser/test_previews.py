@@ -118,18 +118,18 @@ def test_a_contributor_agrees_and_the_editor_sees_it(open_tab, django_user_model
     with admin_page.expect_navigation():
         admin_page.click("input[type=submit]")
     editor.goto(reverse("admin:posts_post_change", args=[post.pk]))
-    answers = admin_page.locator("#contributor_responses-group")
+    answers = admin_page.locator("#contributor-answers-panel")
     assert answers.get_by_text("Agreed to publishing", exact=True).is_visible()
     assert answers.get_by_text("Sam Okafor").is_visible()
     assert answers.get_by_text("the version now in the form").is_visible()
-    links = admin_page.locator("#preview_links-group")
+    links = admin_page.locator("#preview-links-panel")
     assert links.get_by_text("Sam, contributor", exact=True).is_visible()
     assert links.get_by_text("Active", exact=True).is_visible()
     answers.scroll_into_view_if_needed()
     shoot(editor, "admin-post-with-agreement")
 
     # A new link from the links page: shown once, copied with the button (static JS).
-    admin_page.get_by_role("link", name="Preview links").click()
+    admin_page.get_by_role("link", name="Preview links", exact=True).click()
     admin_page.get_by_label("Who is it for?").fill("Partner organisation")
     with admin_page.expect_navigation():
         admin_page.get_by_role("button", name="Make a link").click()

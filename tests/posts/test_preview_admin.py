@@ -155,8 +155,8 @@ def test_staff_who_may_not_change_posts_get_nothing(client, django_user_model, d
         page = client.get(change_url(draft))
         assert page.status_code == 200
         assert "Preview links" not in page.text
-        assert "preview_links-group" not in page.text
-        assert "contributor_responses-group" not in page.text
+        assert "preview-links-panel" not in page.text
+        assert "contributor-answers-panel" not in page.text
 
 
 def test_staff_who_may_change_posts_manage_links(client, django_user_model, draft):
@@ -165,7 +165,7 @@ def test_staff_who_may_change_posts_manage_links(client, django_user_model, draf
     assert create(client, draft).status_code == 201
     page = client.get(change_url(draft))
     assert f'href="{links_url(draft)}"' in page.text
-    assert "preview_links-group" in page.text and "contributor_responses-group" in page.text
+    assert "preview-links-panel" in page.text and "contributor-answers-panel" in page.text
 
 
 def test_visitors_who_are_not_signed_in_go_to_the_login(client, draft):
