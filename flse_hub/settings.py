@@ -319,3 +319,8 @@ if RQ_QUEUES := rq_queues_from_url(TASKS_URL):
 # slow but live send is never doubled; a restarted worker with the same
 # --worker-id reclaims its own emails at once (people.services).
 NEWSLETTER_SEND_LEASE = timedelta(seconds=env_int("NEWSLETTER_SEND_LEASE_SECONDS", 15 * 60))
+
+# Preview links (posts.previews): page views per client address, as (count, seconds).
+# A person reading and answering needs a handful; guessing a 256-bit token is hopeless
+# anyway, so this only keeps a scanner from costing us queries.
+PREVIEW_RATE_PER_CLIENT = env_rate("PREVIEW_RATE_PER_CLIENT", "60/600")

@@ -11,6 +11,7 @@ from taggit.models import Tag
 
 from posts import roles, workflow
 from posts.models import Credit, Post, Resource, ReviewEvent, Topic
+from posts.previews.admin import PreviewAdminMixin
 from posts.search import search_ids
 from posts.search.query import parse
 
@@ -133,7 +134,7 @@ class MineFilter(admin.SimpleListFilter):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(PreviewAdminMixin, admin.ModelAdmin):
     form = PostAdminForm
     inlines = [CreditInline, ResourceInline]
     list_display = ["title", "status_label", "published_at", "authors", "topic_names", "featured"]
@@ -343,6 +344,9 @@ class PostAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish selected posts now", permissions=["publish"])
     def publish_now(self, request, queryset):
+        # Warn first if a post differs from the version its contributor agreed to.
+        if (confirmation := self.confirm_publishing(request, list(queryset))) is not None:
+            return confirmation
         self._step_each(request, queryset, "Published", workflow.publish)
 
     @admin.action(description="Unpublish selected posts (back to draft)", permissions=["publish"])

@@ -491,5 +491,8 @@ class ReviewEvent(models.Model):
         return f"{self.post}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
+# Preview links and contributors' answers belong to this app; importing them registers them.
+from posts.previews.models import ContributorResponse, PreviewLink  # noqa: E402, F401
+
 # The search index's tables belong to this app; importing them here registers them.
 from posts.search.models import SearchDocument, SearchPending, SearchTerm  # noqa: E402, F401

@@ -29,10 +29,12 @@ def queue_reindex():
 
 def recover(worker_id):
     """Queue a reindex if posts are still marked (a killed worker's unfinished run), and
-    the review emails of recent steps not yet sent."""
+    the review emails of recent steps and the editors' emails about contributors'
+    answers not yet sent."""
     from posts import review_emails
+    from posts.previews import tasks as preview_tasks
 
-    queued = {}
+    queued = preview_tasks.recover(worker_id)
     if indexing.has_pending_posts():
         reindex_pending_posts.enqueue()
         queued["search re-index runs"] = 1

@@ -2,6 +2,7 @@ from django.urls import path
 
 from flse_hub.caching import public_page
 from posts import feeds, views
+from posts.previews import views as preview_views
 from posts.search import views as search_views
 
 app_name = "posts"
@@ -44,4 +45,6 @@ urlpatterns = [
         name="person-feed-rss",
     ),
     path("search/", public_page(search_views.search), name="search"),
+    # Not public_page: each answer is for the holder of the link alone (never cached).
+    path("preview/<str:token>/", preview_views.preview, name="preview"),
 ]
