@@ -41,6 +41,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 SITE_NAME = os.environ.get("FLSE_SITE_NAME", "FLSE Learning Hub")
 ORGANISATION_NAME = os.environ.get("FLSE_ORGANISATION_NAME", "Fulfilling Lives South East")
+# The site page (flse_hub.site) holding the privacy notice: /privacy/. The newsletter links
+# to it by this slug and the URL name "site:page", so people never imports the site app.
+PRIVACY_NOTICE_SLUG = "privacy"
 
 INSTALLED_APPS = [
     "flse_hub.apps.FlseAdminConfig",  # django.contrib.admin with the project's site
@@ -56,6 +59,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_prose_editor",
     "django_tasks_db",
+    "reversion",  # revisions of the site's pages (flse_hub.site)
     "people",
     "posts",
     "flse_hub.site",

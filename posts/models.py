@@ -58,6 +58,29 @@ def doi_link(doi):
     return f"https://doi.org/{quote(doi, safe='/:;()')}" if doi else ""
 
 
+def rich_text_field(*args, **kwargs):
+    """The body editor of posts (and of the site's pages): these tools, this sanitiser."""
+    return ProseEditorField(
+        *args,
+        extensions={
+            "Bold": True,
+            "Italic": True,
+            "Heading": {"levels": [2, 3, 4]},
+            "BulletList": True,
+            "OrderedList": True,
+            "ListItem": True,
+            "Blockquote": True,
+            "HardBreak": True,
+            "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
+            "History": True,
+            # The editor turns the browser's spell checker off by default; writers want it.
+            "NoSpellCheck": False,
+        },
+        sanitize=sanitize_html,
+        **kwargs,
+    )
+
+
 class Topic(TagBase):
     """A subject posts are tagged with; each has its own landing page."""
 
@@ -134,24 +157,7 @@ class Post(models.Model):
         help_text="The summary paragraph shown under the title, on post cards and in search "
         "results. One or two sentences."
     )
-    body = ProseEditorField(
-        extensions={
-            "Bold": True,
-            "Italic": True,
-            "Heading": {"levels": [2, 3, 4]},
-            "BulletList": True,
-            "OrderedList": True,
-            "ListItem": True,
-            "Blockquote": True,
-            "HardBreak": True,
-            "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
-            "History": True,
-            # The editor turns the browser's spell checker off by default; writers want it.
-            "NoSpellCheck": False,
-        },
-        sanitize=sanitize_html,
-        blank=True,
-    )
+    body = rich_text_field(blank=True)
     content_note = models.CharField(
         max_length=300,
         blank=True,

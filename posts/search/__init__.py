@@ -21,7 +21,10 @@ from posts.search.keys import count_years, post_id_of
 from posts.search.query import ParsedQuery, parse
 from posts.search.spelling import suggest
 
-__all__ = ["Facet", "Hit", "SearchResults", "backend", "parse", "search", "search_ids"]
+__all__ = [
+    "Facet", "Hit", "OtherHit", "SearchResults", "backend", "parse", "register_source", "search",
+    "search_ids",
+]  # fmt: skip
 
 BACKENDS = {"sqlite": "posts.search.sqlite", "postgresql": "posts.search.postgres"}
 # A query finding fewer posts than this gets a "did you mean" if one is known.
@@ -52,6 +55,27 @@ class Hit:
 
 
 @dataclass
+class OtherHit:
+    """A match that is not a post (a page of the site): anything with title and address."""
+
+    item: object
+    snippet: SafeString
+
+
+# Other public content searched beside the posts, registered by the app that owns it
+# (posts never imports it): source(parsed, start_mark, stop_mark, limit) returns
+# [(item, snippet text)], best first, public items only.
+_other_sources = []
+OTHER_HITS = 5
+
+
+def register_source(source):
+    """Search `source` too (see _other_sources); registering twice adds it once."""
+    if source not in _other_sources:
+        _other_sources.append(source)
+
+
+@dataclass
 class Facet:
     value: object  # a Topic or a year
     count: int
@@ -74,6 +98,8 @@ class SearchResults:
     # only they can be paged through.
     ranked_total: int | None = None
     more: bool = False  # True when more than `total` posts matched (see WINDOW)
+    # Pages of the site (registered sources) matching the query: first page, no filters.
+    other_hits: list = field(default_factory=list)
 
     @property
     def num_pages(self):
@@ -138,6 +164,13 @@ def search(query, *, topic=None, year=None, page=1, per_page=10):
             Hit(post=posts[pk], rank=score, snippet=_best_snippet(snippets.get(pk)))
             for pk, score in ranked
             if pk in posts and posts[pk].is_published
+        ]
+    if page == 1 and topic is None and year is None:
+        # Pages have no topic or year: a filtered search is a search of posts.
+        results.other_hits = [
+            OtherHit(item, highlight(snippet))
+            for source in _other_sources
+            for item, snippet in source(parsed, _START, _STOP, OTHER_HITS)
         ]
     topics = Topic.objects.in_bulk(topic_counts) if topic_counts else {}
     results.topic_facets = sorted(

@@ -8,6 +8,7 @@ from django.utils.dateparse import parse_datetime
 
 from flse_hub.site.models import DemoContentLoad
 from people.models import Person
+from posts import demo
 from posts.models import Credit, Post, Resource, Topic
 
 CONTENT_FILE = Path(__file__).resolve().parents[2] / "demo_content" / "content.json"
@@ -78,6 +79,12 @@ class Command(BaseCommand):
     def handle(self, *, file, force, verbosity, **options):
         if verbosity >= 2:
             self.stdout.write(NOTES)
+        self._load_posts(file, force)
+        # Other apps' demo content (the site's pages), each remembered under its own name.
+        for loader in demo.loaders():
+            self.stdout.write(loader(force=force))
+
+    def _load_posts(self, file, force):
         now = timezone.now()
         if not force:
             # Two first loads at once cannot both succeed: the record's name is unique,
