@@ -172,6 +172,9 @@ def search(query, *, topic=None, year=None, page=1, per_page=10):
             for source in _other_sources
             for item, snippet in source(parsed, _START, _STOP, OTHER_HITS)
         ]
+        if results.other_hits:
+            # The words are on the site, so a spelling suggestion would mislead.
+            results.suggestion = ""
     topics = Topic.objects.in_bulk(topic_counts) if topic_counts else {}
     results.topic_facets = sorted(
         (

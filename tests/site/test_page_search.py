@@ -94,3 +94,4 @@ def test_the_search_page_lists_matching_pages_even_with_no_posts(client):
     assert "1 page of this site" in html
     assert '<a href="/accessibility/">Accessibility statement</a>' in html
     assert "0 posts found" in html
+    assert "Did you mean" not in html
