@@ -44,6 +44,10 @@ ORGANISATION_NAME = os.environ.get("FLSE_ORGANISATION_NAME", "Fulfilling Lives S
 # The site page (flse_hub.site) holding the privacy notice: /privacy/. The newsletter links
 # to it by this slug and the URL name "site:page", so people never imports the site app.
 PRIVACY_NOTICE_SLUG = "privacy"
+# Content of the site app that site search and the demo load include: posts calls these by
+# name, so neither imports the other (the site app is infrastructure and imports no app).
+SEARCH_EXTRA_SOURCES = ["flse_hub.site.search.matching_pages"]
+DEMO_CONTENT_LOADERS = ["flse_hub.site.demo_pages.load"]
 
 INSTALLED_APPS = [
     "flse_hub.apps.FlseAdminConfig",  # django.contrib.admin with the project's site

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
-from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from flse_hub.rich_text import rich_text_field
 from flse_hub.uploads import RandomName, ValidatedFileField, ValidatedImageField
 from people.models import Person
 from posts.sanitize import sanitize_html
@@ -56,29 +56,6 @@ def web_url_condition(field):
 def doi_link(doi):
     """The doi.org address of `doi`, percent-encoded as the DOI Handbook asks."""
     return f"https://doi.org/{quote(doi, safe='/:;()')}" if doi else ""
-
-
-def rich_text_field(*args, **kwargs):
-    """The body editor of posts (and of the site's pages): these tools, this sanitiser."""
-    return ProseEditorField(
-        *args,
-        extensions={
-            "Bold": True,
-            "Italic": True,
-            "Heading": {"levels": [2, 3, 4]},
-            "BulletList": True,
-            "OrderedList": True,
-            "ListItem": True,
-            "Blockquote": True,
-            "HardBreak": True,
-            "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
-            "History": True,
-            # The editor turns the browser's spell checker off by default; writers want it.
-            "NoSpellCheck": False,
-        },
-        sanitize=sanitize_html,
-        **kwargs,
-    )
 
 
 class Topic(TagBase):

@@ -15,7 +15,6 @@ class SiteConfig(AppConfig):
         # moving the content version then makes every server send the new pages.
         post_migrate.connect(freshness.bump_after_migrate, dispatch_uid="freshness_post_migrate")
 
-        from flse_hub.site import search
         from flse_hub.site.models import Page
 
         freshness.register_public_models(Page)
@@ -27,9 +26,3 @@ class SiteConfig(AppConfig):
                 .values_list("published_at", flat=True)
             )
         )
-        search.register()
-
-        from flse_hub.site import demo_pages
-        from posts import demo
-
-        demo.register_loader(demo_pages.load)

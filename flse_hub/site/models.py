@@ -10,9 +10,8 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from flse_hub.rich_text import rich_text_field, sanitize_html
 from flse_hub.site.pages import validate_page_slug
-from posts.models import rich_text_field
-from posts.sanitize import sanitize_html
 
 
 class ContentVersion(models.Model):

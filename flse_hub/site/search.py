@@ -1,9 +1,9 @@
 """Site search finds pages too: the posts' search calls this for each query.
 
-posts never imports this app, so the app hands its search to posts.search
-(register_source) when it starts. The query arrives parsed by posts.search, and
-each backend's own compiler turns it into FTS5 or tsquery text, so pages
-match exactly as posts do. The index is the pages table itself: an FTS5 table
+Neither imports the other: posts.search finds this function by name
+(settings.SEARCH_EXTRA_SOURCES) and hands it the query, parsed, with its backend
+module for the database in use, whose own compiler turns it into FTS5 or tsquery
+text, so pages match exactly as posts do. The index is the pages table itself: an FTS5 table
 kept in step by triggers on SQLite, a generated tsvector column with a GIN
 index on PostgreSQL (migration site 0005). Visibility is Page.objects.published(),
 applied inside the same query.
@@ -19,26 +19,20 @@ POSTGRES_WEIGHTS = "{0.05, 0.1, 0.4, 1.0}"
 SNIPPET_WORDS = 24
 
 
-def register():
-    from posts.search import register_source
+def matching_pages(engine, parsed, start, stop, limit):
+    """[(page, snippet text with matches between start and stop)] best first, public only.
 
-    register_source(matching_pages)
-
-
-def matching_pages(parsed, start, stop, limit):
-    """[(page, snippet text with matches between start and stop)] best first, public only."""
+    `engine` is posts' search backend for this database (posts.search.backend())."""
     visible, visible_params = Page.objects.published().values("pk").query.sql_with_params()
     if connection.vendor == "postgresql":
-        rows = _postgres(parsed, start, stop, limit, visible, visible_params)
+        rows = _postgres(engine, parsed, start, stop, limit, visible, visible_params)
     else:
-        rows = _sqlite(parsed, start, stop, limit, visible, visible_params)
+        rows = _sqlite(engine, parsed, start, stop, limit, visible, visible_params)
     pages = Page.objects.in_bulk([pk for pk, _ in rows])
     return [(pages[pk], snippet) for pk, snippet in rows if pk in pages]
 
 
-def _sqlite(parsed, start, stop, limit, visible, visible_params):
-    from posts.search.sqlite import compile_query
-
+def _sqlite(engine, parsed, start, stop, limit, visible, visible_params):
     # Only fixed SQL fragments are interpolated; every value is a parameter.
     sql = f"""
         SELECT f.rowid, snippet(site_page_fts, 1, %s, %s, '…', {SNIPPET_WORDS})
@@ -48,16 +42,15 @@ def _sqlite(parsed, start, stop, limit, visible, visible_params):
     """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(
-            sql, [start, stop, compile_query(parsed), *visible_params, *SQLITE_WEIGHTS, limit]
+            sql,
+            [start, stop, engine.compile_query(parsed), *visible_params, *SQLITE_WEIGHTS, limit],
         )
         return cursor.fetchall()
 
 
-def _postgres(parsed, start, stop, limit, visible, visible_params):
-    from posts.search.postgres import HEADLINE_OPTIONS, compile_query
-
-    tsquery, params = compile_query(parsed)
-    options = HEADLINE_OPTIONS.replace("\ue000", start).replace("\ue001", stop)
+def _postgres(engine, parsed, start, stop, limit, visible, visible_params):
+    tsquery, params = engine.compile_query(parsed)
+    options = engine.HEADLINE_OPTIONS.replace("\ue000", start).replace("\ue001", stop)
     # Only fixed SQL fragments are interpolated; every value is a parameter.
     sql = f"""
         SELECT p.id, ts_headline('english', p.search_text, q.q, %s)

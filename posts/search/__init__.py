@@ -13,8 +13,10 @@ import math
 from dataclasses import dataclass, field
 from importlib import import_module
 
+from django.conf import settings
 from django.db import connection
 from django.utils.html import escape
+from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 
 from posts.search.keys import count_years, post_id_of
@@ -22,7 +24,7 @@ from posts.search.query import ParsedQuery, parse
 from posts.search.spelling import suggest
 
 __all__ = [
-    "Facet", "Hit", "OtherHit", "SearchResults", "backend", "parse", "register_source", "search",
+    "Facet", "Hit", "OtherHit", "SearchResults", "backend", "other_sources", "parse", "search",
     "search_ids",
 ]  # fmt: skip
 
@@ -62,17 +64,16 @@ class OtherHit:
     snippet: SafeString
 
 
-# Other public content searched beside the posts, registered by the app that owns it
-# (posts never imports it): source(parsed, start_mark, stop_mark, limit) returns
-# [(item, snippet text)], best first, public items only.
-_other_sources = []
 OTHER_HITS = 5
 
 
-def register_source(source):
-    """Search `source` too (see _other_sources); registering twice adds it once."""
-    if source not in _other_sources:
-        _other_sources.append(source)
+def other_sources():
+    """Other public content searched beside the posts (settings.SEARCH_EXTRA_SOURCES, named
+    so that posts never imports the app providing it). Each is called as
+    source(engine, parsed, start_mark, stop_mark, limit), with the backend module of the
+    database, and returns [(item with title and get_absolute_url, snippet text)], best
+    first, public items only."""
+    return [import_string(path) for path in settings.SEARCH_EXTRA_SOURCES]
 
 
 @dataclass
@@ -169,8 +170,8 @@ def search(query, *, topic=None, year=None, page=1, per_page=10):
         # Pages have no topic or year: a filtered search is a search of posts.
         results.other_hits = [
             OtherHit(item, highlight(snippet))
-            for source in _other_sources
-            for item, snippet in source(parsed, _START, _STOP, OTHER_HITS)
+            for source in other_sources()
+            for item, snippet in source(engine, parsed, _START, _STOP, OTHER_HITS)
         ]
         if results.other_hits:
             # The words are on the site, so a spelling suggestion would mislead.

@@ -14,7 +14,7 @@ from django.db import migrations
 from django.utils import timezone
 from django.utils.html import escape, strip_tags, urlize
 
-from posts.sanitize import sanitize_html
+from flse_hub.rich_text import sanitize_html
 
 SLUG = "privacy"
 STAFF_LINE = re.compile(r"^Staff:.*admin", re.IGNORECASE)

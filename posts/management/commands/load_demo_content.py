@@ -1,14 +1,15 @@
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.module_loading import import_string
 
 from flse_hub.site.models import DemoContentLoad
 from people.models import Person
-from posts import demo
 from posts.models import Credit, Post, Resource, Topic
 
 CONTENT_FILE = Path(__file__).resolve().parents[2] / "demo_content" / "content.json"
@@ -81,8 +82,8 @@ class Command(BaseCommand):
             self.stdout.write(NOTES)
         self._load_posts(file, force)
         # Other apps' demo content (the site's pages), each remembered under its own name.
-        for loader in demo.loaders():
-            self.stdout.write(loader(force=force))
+        for path in settings.DEMO_CONTENT_LOADERS:
+            self.stdout.write(import_string(path)(force=force))
 
     def _load_posts(self, file, force):
         now = timezone.now()
