@@ -16,6 +16,9 @@ class PageAdmin(VersionAdmin):
     search_fields = ["title", "slug", "search_text"]
     prepopulated_fields = {"slug": ["title"]}
     save_on_top = True
+    # The editor's CSS must load as a file under the CSP, on every form that shows it.
+    revision_form_template = "admin/site/page/revision_form.html"
+    recover_form_template = "admin/site/page/recover_form.html"
     readonly_fields = ["updated_at", "last_edited_by"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "body"]}),

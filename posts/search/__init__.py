@@ -99,7 +99,7 @@ class SearchResults:
     # only they can be paged through.
     ranked_total: int | None = None
     more: bool = False  # True when more than `total` posts matched (see WINDOW)
-    # Pages of the site (registered sources) matching the query: first page, no filters.
+    # Pages of the site (settings.SEARCH_EXTRA_SOURCES) matching: first page, no filters.
     other_hits: list = field(default_factory=list)
 
     @property
