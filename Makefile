@@ -111,3 +111,16 @@ bench-search: install
 .PHONY: bench-renditions
 bench-renditions: install
 	$(PY) bench/renditions_bench.py $(BENCH_ARGS)
+
+# The Nu HTML Checker (W3C's vnu.jar, npm vnu-jar) over every public page type with the demo
+# content (tests/test_html_validation.py); any error fails. Needs java (Debian:
+# default-jre-headless); the jar is installed once into .venv/node.
+VNU_VERSION := 26.9.27
+VNU_JAR := $(VENV)/node/node_modules/vnu-jar/build/dist/vnu.jar
+.PHONY: validate-html
+$(VNU_JAR):
+	npm install --no-save --no-audit --no-fund --ignore-scripts --prefix $(VENV)/node vnu-jar@$(VNU_VERSION)
+
+validate-html: install $(VNU_JAR)
+	@command -v java >/dev/null 2>&1 || { echo "java is needed: apt-get install default-jre-headless" >&2; exit 1; }
+	VNU_JAR=$(VNU_JAR) $(PY) -m pytest -m html_validation tests/test_html_validation.py -s -p no:logging $(PYTEST_ARGS)

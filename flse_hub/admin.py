@@ -24,7 +24,11 @@ INTERNAL_PERMISSION_MODELS = {
     "axes.*",
     "taggit.*",
     "django_tasks_database.*",
-    "site.*",
+    # The site app's own bookkeeping; its pages, redirects and settings are staff's.
+    "site.contentversion",
+    "site.democontentload",
+    "reversion.*",
+    "renditions.*",
 }
 
 

@@ -42,6 +42,13 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 SITE_NAME = os.environ.get("FLSE_SITE_NAME", "FLSE Learning Hub")
 ORGANISATION_NAME = os.environ.get("FLSE_ORGANISATION_NAME", "Fulfilling Lives South East")
+# The site page (flse_hub.site) holding the privacy notice: /privacy/. The newsletter links
+# to it by this slug and the URL name "site:page", so people never imports the site app.
+PRIVACY_NOTICE_SLUG = "privacy"
+# Content of the site app that site search and the demo load include: posts calls these by
+# name, so neither imports the other (the site app is infrastructure and imports no app).
+SEARCH_EXTRA_SOURCES = ["flse_hub.site.search.matching_pages"]
+DEMO_CONTENT_LOADERS = ["flse_hub.site.demo_pages.load"]
 
 INSTALLED_APPS = [
     "flse_hub.apps.FlseAdminConfig",  # django.contrib.admin with the project's site
@@ -57,6 +64,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_prose_editor",
     "django_tasks_db",
+    "reversion",  # revisions of the site's pages (flse_hub.site)
     "people",
     "posts",
     "flse_hub.site",

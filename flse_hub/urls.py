@@ -5,18 +5,29 @@ from django.urls import include, path
 
 from flse_hub.caching import public_page
 from flse_hub.media import media_urlpatterns
+from flse_hub.site.sitemaps import PageSitemap
 from flse_hub.views import csp_report, robots_txt
 from posts.sitemaps import SITEMAPS
+
+ALL_SITEMAPS = {**SITEMAPS, "site-pages": PageSitemap}
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     # Uploaded files, with inert headers, whenever this app is the one serving them.
     *media_urlpatterns(),
     path("", include("posts.urls")),
-    path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        public_page(sitemap),
+        {"sitemaps": {**SITEMAPS, "site-pages": PageSitemap}},
+        name="sitemap",
+    ),
     path("robots.txt", public_page(robots_txt), name="robots-txt"),
     path(settings.CSP_REPORT_PATH, csp_report, name="csp-report"),
     path("", include("people.urls")),
+    # Staff-written pages at /<slug>/: last, so every address above wins (their slugs are
+    # refused anyway, flse_hub.site.pages).
+    path("", include("flse_hub.site.urls")),
 ]
 
 # A database outage raised outside a view is a 503 too; other 500s are never cached.

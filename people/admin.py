@@ -6,7 +6,7 @@ from django.utils.translation import ngettext
 
 from people import services
 from people.exports import write_csv
-from people.models import Person, PrivacyNotice, Subscriber, SuppressedAddress
+from people.models import Person, Subscriber, SuppressedAddress
 from people.topics import topic_choices, topic_names
 
 
@@ -185,17 +185,6 @@ class SuppressedAddressAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(PrivacyNotice)
-class PrivacyNoticeAdmin(admin.ModelAdmin):
-    list_display = ["title", "updated_at"]
-
-    def has_add_permission(self, request):
-        return not PrivacyNotice.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
         return False
 
 

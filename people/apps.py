@@ -7,7 +7,7 @@ class PeopleConfig(AppConfig):
 
     def ready(self):
         from flse_hub import freshness
-        from people.models import Person, PrivacyNotice
+        from people.models import Person
 
         # Subscribers are private: their changes leave public pages as they are.
-        freshness.register_public_models(Person, PrivacyNotice)
+        freshness.register_public_models(Person)

@@ -10,6 +10,7 @@ version and point CURRENT_VERSION at it; never edit a published one.
 """
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
 
 # The placeholder is filled with settings.ORGANISATION_NAME when shown.
@@ -26,6 +27,11 @@ CURRENT_VERSION = 1
 def wording(version=CURRENT_VERSION):
     """The consent statement of `version`, translated and with the organisation's name."""
     return gettext(WORDINGS[version]).format(organisation=settings.ORGANISATION_NAME)
+
+
+def privacy_notice_url():
+    """Where the privacy notice is: a page of the site (settings.PRIVACY_NOTICE_SLUG)."""
+    return reverse("site:page", kwargs={"slug": settings.PRIVACY_NOTICE_SLUG})
 
 
 def version_choices():

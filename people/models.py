@@ -200,26 +200,3 @@ class SuppressedAddress(models.Model):
 
     def __str__(self):
         return f"Erased {self.erased_at:%Y-%m-%d} ({self.email_hash[:12]}…)"
-
-
-class PrivacyNotice(models.Model):
-    """The privacy notice page; one row, edited by staff in the admin."""
-
-    title = models.CharField(max_length=200, default="Privacy notice")
-    body = models.TextField(
-        help_text="Plain text. Leave a blank line between paragraphs; web addresses become links."
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [models.CheckConstraint(condition=Q(pk=1), name="one_privacy_notice")]
-
-    def __str__(self):
-        return self.title
-
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self):
-        return reverse("people:privacy")

@@ -7,8 +7,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from flse_hub.security import client_ip
 from people import ratelimit, services, tokens
+from people.consent import privacy_notice_url
 from people.forms import ManageLinkForm, NewsletterSignupForm, PreferencesForm
-from people.models import PrivacyNotice, Subscriber
+from people.models import Subscriber
 
 ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
 
@@ -212,5 +213,5 @@ def manage(request, token):
 
 
 def privacy(request):
-    notice = PrivacyNotice.objects.filter(pk=1).first()
-    return render(request, "people/privacy_notice.html", {"notice": notice})
+    """The notice's old address: it is a page of the site now (flse_hub.site), for good."""
+    return redirect(privacy_notice_url(), permanent=True)

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
-from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
 from flse_hub.renditions.lookup import RenditionsQuerySetMixin
+from flse_hub.rich_text import rich_text_field
 from flse_hub.uploads import RandomName, ValidatedFileField, ValidatedImageField
 from people.models import Person
 from posts.sanitize import sanitize_html
@@ -138,24 +138,7 @@ class Post(models.Model):
         help_text="The summary paragraph shown under the title, on post cards and in search "
         "results. One or two sentences."
     )
-    body = ProseEditorField(
-        extensions={
-            "Bold": True,
-            "Italic": True,
-            "Heading": {"levels": [2, 3, 4]},
-            "BulletList": True,
-            "OrderedList": True,
-            "ListItem": True,
-            "Blockquote": True,
-            "HardBreak": True,
-            "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
-            "History": True,
-            # The editor turns the browser's spell checker off by default; writers want it.
-            "NoSpellCheck": False,
-        },
-        sanitize=sanitize_html,
-        blank=True,
-    )
+    body = rich_text_field(blank=True)
     content_note = models.CharField(
         max_length=300,
         blank=True,

@@ -32,6 +32,8 @@ _WRITE_OWN_POSTS = [
     "posts.delete_resource",
     "posts.view_topic",
     "people.view_person",
+    # To preview a draft page (flse_hub.site); editing pages is the editors'.
+    "site.view_page",
 ]
 
 GROUP_PERMISSIONS = {
@@ -48,16 +50,18 @@ GROUP_PERMISSIONS = {
         "people.add_person",
         "people.change_person",
         "people.delete_person",
-        # Room for the other parts of issue 10: redirects (links), and later pages,
-        # navigation and media. Add their app_label.codename entries here.
+        # Pages (flse_hub.site): About, Contact, the privacy notice…
+        "site.add_page",
+        "site.change_page",
+        "site.delete_page",
     ],
 }
 
 # Shown beside each group on the user's admin page.
 GROUP_DESCRIPTIONS = {
     WRITERS: "write posts and edit their own drafts, submit them for review; cannot publish",
-    EDITORS: "review, publish, schedule and unpublish; edit any post; manage people and topics",
-    "Newsletter managers": "see, export and erase newsletter subscribers; edit the privacy notice",
+    EDITORS: "review, publish, schedule and unpublish; edit any post; manage people, topics and pages",
+    "Newsletter managers": "see, export and erase newsletter subscribers",
 }
 
 

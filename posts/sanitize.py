@@ -1,38 +1,9 @@
-"""The allowlist every post body passes before it is stored.
+"""Post bodies are sanitised by the site-wide allowlist in flse_hub/rich_text.py (pages use
+it too); these names stay importable from here."""
 
-The editor can only produce these tags, but a body can also arrive pasted
-from Word, through the HTML view, the demo loader or a future import; the
-server is the only place the rule can be enforced.
-"""
-
-import re
-
-import nh3
-
-ALLOWED_TAGS = {
-    "p", "br", "h2", "h3", "h4", "strong", "em", "a", "ul", "ol", "li", "blockquote",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
-ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
-
-# Word and Google Docs wrap everything in spans, leave empty paragraphs and
-# non-breaking-space padding; nh3 drops the tags but not the emptiness.
-_EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|\u00a0|<br>)*</p>")
-
-_cleaner = nh3.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    url_schemes=ALLOWED_URL_SCHEMES,
-    # Drop the content of these along with the tag, not just the tag.
-    clean_content_tags={"script", "style", "iframe", "object", "embed", "template", "noscript"},
-    link_rel="noopener noreferrer",
-    strip_comments=True,
+from flse_hub.rich_text import (  # noqa: F401
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    ALLOWED_URL_SCHEMES,
+    sanitize_html,
 )
-
-
-def sanitize_html(html: str) -> str:
-    """Return `html` reduced to the allowed tags, attributes and link schemes."""
-    if not html:
-        return ""
-    cleaned = _cleaner.clean(html)
-    return _EMPTY_PARAGRAPH.sub("", cleaned).strip()

@@ -23,9 +23,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from flse_hub.site.models import Page
 from people import consent
 from people.addresses import address_hash
-from people.models import Person, PrivacyNotice, Subscriber, SuppressedAddress
+from people.models import Person, Subscriber, SuppressedAddress
 from posts.models import Credit, Post, Resource
 from tests.factories import make_person, make_post, make_topic
 
@@ -168,8 +169,10 @@ def _builders(owner):
         SuppressedAddress: lambda: [
             SuppressedAddress.objects.create(email_hash=address_hash("gone@example.org"))
         ],
-        PrivacyNotice: lambda: [
-            PrivacyNotice.objects.update_or_create(pk=1, defaults={"body": "We keep little."})[0]
+        Page: lambda: [
+            Page.objects.update_or_create(
+                slug="privacy", defaults={"title": "Privacy", "body": "<p>We keep little.</p>"}
+            )[0]
         ],
         # The background worker's queue (django-tasks-db): a real queued task.
         apps.get_model("django_tasks_database", "DBTaskResult"): _queued_task,

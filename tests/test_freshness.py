@@ -21,8 +21,7 @@ from django.utils import timezone
 from django.utils.http import http_date, parse_http_date
 
 from flse_hub import freshness
-from flse_hub.site.models import ContentVersion
-from people.models import PrivacyNotice
+from flse_hub.site.models import ContentVersion, Page
 from posts.models import Credit, Post, Resource, Topic
 from tests.factories import make_person, make_post, make_topic
 
@@ -127,9 +126,17 @@ def unpublish_post(site):
 
 
 def edit_privacy_notice(site):
-    notice = PrivacyNotice.objects.get()
-    notice.body = "We keep your address to send the newsletter."
+    notice = Page.objects.get(slug="privacy")
+    notice.body = "<p>We keep your address to send the newsletter.</p>"
     notice.save()
+
+
+def publish_page(site):
+    Page.objects.create(title="About", slug="about", status=Page.Status.PUBLISHED)
+
+
+def delete_page(site):
+    Page.objects.get(slug="privacy").delete()
 
 
 @pytest.mark.parametrize(
@@ -144,6 +151,8 @@ def edit_privacy_notice(site):
         untag_post,
         unpublish_post,
         edit_privacy_notice,
+        publish_page,
+        delete_page,
     ],
 )
 def test_every_public_write_moves_last_modified(client, site, write):

@@ -14,3 +14,15 @@ class SiteConfig(AppConfig):
         # Templates and code may change with a deploy, which always migrates:
         # moving the content version then makes every server send the new pages.
         post_migrate.connect(freshness.bump_after_migrate, dispatch_uid="freshness_post_migrate")
+
+        from flse_hub.site.models import Page
+
+        freshness.register_public_models(Page)
+        # A scheduled page appears when its time comes, with no write to bump the version.
+        freshness.register_publication_times(
+            lambda: (
+                Page.objects.published()
+                .order_by("-published_at")
+                .values_list("published_at", flat=True)
+            )
+        )

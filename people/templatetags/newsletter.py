@@ -12,5 +12,11 @@ def consent_wording():
 
 
 @register.simple_tag
+def privacy_notice_url():
+    """The privacy notice's address, linked from every signup form."""
+    return consent.privacy_notice_url()
+
+
+@register.simple_tag
 def consent_version():
     return consent.CURRENT_VERSION

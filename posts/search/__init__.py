@@ -13,15 +13,20 @@ import math
 from dataclasses import dataclass, field
 from importlib import import_module
 
+from django.conf import settings
 from django.db import connection
 from django.utils.html import escape
+from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 
 from posts.search.keys import count_years, post_id_of
 from posts.search.query import ParsedQuery, parse
 from posts.search.spelling import suggest
 
-__all__ = ["Facet", "Hit", "SearchResults", "backend", "parse", "search", "search_ids"]
+__all__ = [
+    "Facet", "Hit", "OtherHit", "SearchResults", "backend", "other_sources", "parse", "search",
+    "search_ids",
+]  # fmt: skip
 
 BACKENDS = {"sqlite": "posts.search.sqlite", "postgresql": "posts.search.postgres"}
 # A query finding fewer posts than this gets a "did you mean" if one is known.
@@ -52,6 +57,26 @@ class Hit:
 
 
 @dataclass
+class OtherHit:
+    """A match that is not a post (a page of the site): anything with title and address."""
+
+    item: object
+    snippet: SafeString
+
+
+OTHER_HITS = 5
+
+
+def other_sources():
+    """Other public content searched beside the posts (settings.SEARCH_EXTRA_SOURCES, named
+    so that posts never imports the app providing it). Each is called as
+    source(engine, parsed, start_mark, stop_mark, limit), with the backend module of the
+    database, and returns [(item with title and get_absolute_url, snippet text)], best
+    first, public items only."""
+    return [import_string(path) for path in settings.SEARCH_EXTRA_SOURCES]
+
+
+@dataclass
 class Facet:
     value: object  # a Topic or a year
     count: int
@@ -74,6 +99,8 @@ class SearchResults:
     # only they can be paged through.
     ranked_total: int | None = None
     more: bool = False  # True when more than `total` posts matched (see WINDOW)
+    # Pages of the site (settings.SEARCH_EXTRA_SOURCES) matching: first page, no filters.
+    other_hits: list = field(default_factory=list)
 
     @property
     def num_pages(self):
@@ -139,6 +166,16 @@ def search(query, *, topic=None, year=None, page=1, per_page=10):
             for pk, score in ranked
             if pk in posts and posts[pk].is_published
         ]
+    if page == 1 and topic is None and year is None:
+        # Pages have no topic or year: a filtered search is a search of posts.
+        results.other_hits = [
+            OtherHit(item, highlight(snippet))
+            for source in other_sources()
+            for item, snippet in source(engine, parsed, _START, _STOP, OTHER_HITS)
+        ]
+        if results.other_hits:
+            # The words are on the site, so a spelling suggestion would mislead.
+            results.suggestion = ""
     topics = Topic.objects.in_bulk(topic_counts) if topic_counts else {}
     results.topic_facets = sorted(
         (

@@ -67,5 +67,6 @@ PAGES = [
     Page("newsletter signup with errors", "people:newsletter", prepare=submit_first_form),
     Page("newsletter check your email", "people:newsletter-check-email"),
     Page("newsletter broken link", "people:newsletter-confirm", {"token": "forged"}, status=400),
-    Page("privacy notice", "people:privacy"),
+    Page("privacy notice (a site page)", "site:page", {"slug": "privacy"}),
+    Page("about us (a site page)", "site:page", {"slug": "about"}),
 ]

@@ -261,7 +261,7 @@ def test_every_datetime_attribute_is_a_valid_html_date_or_time(client, site):
         *public_pages(site),
         reverse("posts:search") + "?q=joined",
         reverse("posts:search"),
-        reverse("people:privacy"),
+        reverse("site:page", kwargs={"slug": "privacy"}),
     ]
     checked = 0
     for url in pages:

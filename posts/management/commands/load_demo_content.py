@@ -1,10 +1,12 @@
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.module_loading import import_string
 
 from flse_hub.site.models import DemoContentLoad
 from people.models import Person
@@ -78,6 +80,12 @@ class Command(BaseCommand):
     def handle(self, *, file, force, verbosity, **options):
         if verbosity >= 2:
             self.stdout.write(NOTES)
+        self._load_posts(file, force)
+        # Other apps' demo content (the site's pages), each remembered under its own name.
+        for path in settings.DEMO_CONTENT_LOADERS:
+            self.stdout.write(import_string(path)(force=force))
+
+    def _load_posts(self, file, force):
         now = timezone.now()
         if not force:
             # Two first loads at once cannot both succeed: the record's name is unique,
