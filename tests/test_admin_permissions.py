@@ -167,6 +167,9 @@ def _builders():
         PrivacyNotice: lambda: [
             PrivacyNotice.objects.update_or_create(pk=1, defaults={"body": "We keep little."})[0]
         ],
+        apps.get_model("site", "Redirect"): lambda: [
+            apps.get_model("site", "Redirect").objects.create(old_path="/old/", target="/posts/")
+        ],
         # The background worker's queue (django-tasks-db): a real queued task.
         apps.get_model("django_tasks_database", "DBTaskResult"): _queued_task,
     }

@@ -14,3 +14,8 @@ class SiteConfig(AppConfig):
         # Templates and code may change with a deploy, which always migrates:
         # moving the content version then makes every server send the new pages.
         post_migrate.connect(freshness.bump_after_migrate, dispatch_uid="freshness_post_migrate")
+
+        from flse_hub.site.models import Redirect
+
+        # A redirect turns a 404 (or a page, for /?p=123) into a move: public, so it bumps.
+        freshness.register_public_models(Redirect)
