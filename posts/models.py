@@ -1,3 +1,4 @@
+import html
 import math
 import re
 from urllib.parse import quote
@@ -18,6 +19,8 @@ from people.models import Person
 from posts.sanitize import sanitize_html
 
 WORDS_PER_MINUTE = 200
+# Where one block of the body ends and the next begins: a word boundary when counting.
+BLOCK_BREAKS = re.compile(r"</(?:p|h[1-6]|li|blockquote)>|<br\s*/?>", re.IGNORECASE)
 
 # Crossref's recommended pattern for modern DOIs (it matches all but a few
 # hundred thousand old ones). Braces, quotes, spaces and "<" never appear in it,
@@ -287,9 +290,18 @@ class Post(models.Model):
         return self.status == self.Status.PUBLISHED and not self.is_published
 
     @property
+    def word_count(self):
+        """Words in the body, as the admin's live counter (static/js/admin-word-count.js) counts.
+
+        The end of a block is a space: "<p>one</p><p>two</p>" is two words, not "onetwo";
+        "&amp;" is the "&" a reader sees, not the word "amp".
+        """
+        text = html.unescape(strip_tags(BLOCK_BREAKS.sub(" ", self.body)))
+        return len(re.findall(r"\w+", text))
+
+    @property
     def reading_minutes(self):
-        words = len(re.findall(r"\w+", strip_tags(self.body)))
-        return max(1, math.ceil(words / WORDS_PER_MINUTE))
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
 
     @property
     def shows_updated_date(self):

@@ -78,19 +78,6 @@ class Redirect(models.Model):
     def __str__(self):
         return f"{self.old_address} → {self.target}"
 
-    def save(self, *args, **kwargs):
-        from flse_hub.site import redirects
-
-        super().save(*args, **kwargs)
-        redirects.forget_query_paths()
-
-    def delete(self, *args, **kwargs):
-        from flse_hub.site import redirects
-
-        result = super().delete(*args, **kwargs)
-        redirects.forget_query_paths()
-        return result
-
     def clean(self):
         from flse_hub.site import redirects
 

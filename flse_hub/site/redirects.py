@@ -7,11 +7,11 @@ asked are listed in settings.NOT_FOUND_REDIRECT_FINDERS: this module's `redirect
 infrastructure module never imports by name.
 
 Query strings: an old address without one matches the path whatever query the request
-carries; one with a query (the previous WordPress site's /?p=123) matches when the
-request has exactly those parameters, in any order. Such an address usually has a live
-page at its path (/ is the home page), so for requests that carry a query string the
-paths that have query redirects are also checked on pages that answered: a set kept in
-the cache, not a query per request.
+carries (the query is not passed on). One with a query (the previous WordPress site's
+/?p=123) matches when the request has exactly those parameters, in any order. Such
+addresses live at the home page, which answers every query string: so requests to /
+with a query string are looked up even though the page answered (one indexed query);
+on any other path an old address with a query is used only where the site has no page.
 """
 
 import re
@@ -19,7 +19,6 @@ from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Q
@@ -36,8 +35,8 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 # How long browsers and CDNs may keep a permanent redirect: long enough to spare the
 # database, short enough that a mistaken one, once corrected, is gone within the hour.
 PERMANENT_REDIRECT_CACHE_SECONDS = 3600
-QUERY_PATHS_CACHE_KEY = "site:redirect-query-paths"
-QUERY_PATHS_CACHE_SECONDS = 60
+# Pages that answer whatever query string they get, where old sites put query addresses.
+PAGES_WITH_OLD_QUERY_ADDRESSES = frozenset({"/"})
 # How many hops a target may take through other redirects before it counts as a loop.
 MAX_HOPS = 10
 
@@ -133,21 +132,6 @@ def _note_use(redirect):
         ).update(last_used_at=now)
 
 
-def query_paths():
-    """The paths that have a redirect with a query string (kept in the cache for a minute)."""
-    paths = cache.get(QUERY_PATHS_CACHE_KEY)
-    if paths is None:
-        paths = frozenset(
-            Redirect.objects.exclude(old_query="").values_list("old_path", flat=True).distinct()
-        )
-        cache.set(QUERY_PATHS_CACHE_KEY, paths, QUERY_PATHS_CACHE_SECONDS)
-    return paths
-
-
-def forget_query_paths():
-    cache.delete(QUERY_PATHS_CACHE_KEY)
-
-
 def _finders():
     return [import_string(name) for name in settings.NOT_FOUND_REDIRECT_FINDERS]
 
@@ -157,8 +141,8 @@ class NotFoundRedirectMiddleware:
 
     Listed below ErrorResponsesMiddleware, so the 404 becomes a redirect before that
     marks it cacheable as a 404, and below ConditionalGetMiddleware, so a redirect is
-    never answered 304. Only a request with a query string on a path that has query
-    redirects is checked after a page answered (the home page for /?p=123).
+    never answered 304. Only the home page with a query string (/?p=123) is looked up
+    after a page answered.
     """
 
     def __init__(self, get_response):
@@ -176,8 +160,8 @@ class NotFoundRedirectMiddleware:
             found = self._find(request)
         elif (
             response.status_code in (200, 304)
+            and request.path_info in PAGES_WITH_OLD_QUERY_ADDRESSES
             and request.META.get("QUERY_STRING")
-            and request.path_info in query_paths()
         ):
             found = redirect_for(request)
         else:
@@ -303,11 +287,13 @@ def clean_redirect(redirect, live_check=None):
             }
         )
 
-    if not redirect.old_query and live_check is not None and live_check(redirect.old_path):
+    looked_up_anyway = redirect.old_query and redirect.old_path in PAGES_WITH_OLD_QUERY_ADDRESSES
+    if not looked_up_anyway and live_check is not None and live_check(redirect.old_path):
         raise ValidationError(
             {
                 "old_path": f"{redirect.old_path} is a page on the site today. A redirect "
-                "from it would never be used: redirects answer only addresses with no page."
+                "from it would never be used: redirects answer only addresses with no page "
+                "(and the home page's old addresses, such as /?p=123)."
             }
         )
 
