@@ -149,7 +149,7 @@ class PostAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["css/admin.css", "css/admin-post-form.css"]}
-        js = ["js/admin-word-count.js"]
+        js = ["js/admin-word-count.js", "js/admin-accessible-names.js"]
 
     fieldsets = [
         (None, {"fields": ["title", "slug", "standfirst", "body", "topics", "new_topics"]}),
