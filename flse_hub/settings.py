@@ -83,6 +83,9 @@ MIDDLEWARE = [
     "flse_hub.middleware.PrivateResponsesMiddleware",
     # Below PrivateResponses, so a cacheable 404 still turns private for staff.
     "flse_hub.middleware.ErrorResponsesMiddleware",
+    # Below ErrorResponses: a 404 that has a redirect becomes one before it is made a
+    # cacheable 404. Only 404s are looked up (flse_hub.site.redirects).
+    "flse_hub.site.redirects.NotFoundRedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,6 +94,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a lock-out into its response.
     "axes.middleware.AxesMiddleware",
+]
+
+# Asked in turn when a GET finds no page (flse_hub.site.redirects): old post addresses
+# first, as they follow the post wherever it goes; then the redirects staff manage.
+NOT_FOUND_REDIRECT_FINDERS = [
+    "posts.former_addresses.redirect_for",
+    "flse_hub.site.redirects.redirect_for",
 ]
 
 ROOT_URLCONF = "flse_hub.urls"

@@ -1,16 +1,17 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.contrib.admin.widgets import AdminFileWidget, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import slugify
 from taggit.models import Tag
 
 from posts import roles, workflow
-from posts.models import Credit, Post, Resource, ReviewEvent, Topic
+from posts.models import WORDS_PER_MINUTE, Credit, Post, Resource, ReviewEvent, Topic
 from posts.previews.admin import PreviewAdminMixin
 from posts.search import search_ids
 from posts.search.query import parse
@@ -19,11 +20,17 @@ from posts.search.query import parse
 admin.site.unregister(Tag)
 
 
-class CreditInline(admin.TabularInline):
+class CreditInline(admin.StackedInline):
+    """One card per credit, its fields wrapping to the width (no sideways scrolling at 390 px).
+
+    There is no order box: credits print in the order their rows are listed, new rows last
+    (PostAdmin.save_formset numbers them).
+    """
+
     model = Credit
     extra = 1
     autocomplete_fields = ["person"]
-    fields = ["order", "role", "person", "role_title", "anonymous", "public_label"]
+    fields = [("role", "person", "role_title"), ("anonymous", "public_label")]
     verbose_name = "author or contact"
     verbose_name_plural = "authors and contacts"
 
@@ -31,8 +38,48 @@ class CreditInline(admin.TabularInline):
 class ResourceInline(admin.StackedInline):
     model = Resource
     extra = 0
-    fields = [("kind", "order"), "title", "description", "url", "file", "doi"]
+    fields = ["kind", "title", "description", "url", "file", "doi"]
     verbose_name_plural = "resources (toolkits, reports, articles, links)"
+
+
+def number_rows_in_listed_order(formset):
+    """Set each saved row's `order` from its place in the form: what staff see is what prints."""
+    deleted = set(map(id, formset.deleted_forms))
+    rows = [
+        form.instance
+        for form in formset.forms
+        if form.instance.pk is not None and id(form) not in deleted
+    ]
+    for position, row in enumerate(rows):
+        if row.order != position:
+            row.order = position
+            row.save(update_fields=["order"])
+
+
+class HeroImageWidget(AdminFileWidget):
+    """The file box with a thumbnail of the current image beside it."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        box = super().render(name, value, attrs, renderer)
+        if not (value and getattr(value, "url", None)):
+            return box
+        # alt="": the image description is the next field; the thumbnail only shows which.
+        return format_html(
+            '<div class="hero-image-input"><img class="hero-image-thumbnail" src="{}" alt="" '
+            'width="160">{}</div>',
+            value.url,
+            box,
+        )
+
+
+def topic_names(text):
+    """The distinct names in a comma-separated list, in the order typed."""
+    names = {}
+    for name in text.split(","):
+        name = " ".join(name.split())
+        if name:
+            names.setdefault(name.casefold(), name)
+    return list(names.values())
 
 
 class PostAdminForm(forms.ModelForm):
@@ -42,8 +89,19 @@ class PostAdminForm(forms.ModelForm):
         queryset=Topic.objects.all(),
         required=False,
         widget=AutocompleteSelectMultiple(Post._meta.get_field("topics"), admin.site),
-        help_text="Start typing to find a topic. New topics are added under Topics.",
+        help_text="Start typing to find a topic. For a topic that does not exist yet, use "
+        "New topics below.",
     )
+    new_topics = forms.CharField(
+        label="New topics",
+        required=False,
+        max_length=500,
+        help_text="Topics that do not exist yet, separated by commas, e.g. ‘Housing, Peer "
+        "support’. Each is created when you save, with its own page on the site once a "
+        "published post has it.",
+    )
+    # Set by PostAdmin.get_form from the user's posts.add_topic permission.
+    may_add_topics = False
 
     class Meta:
         model = Post
@@ -52,6 +110,7 @@ class PostAdminForm(forms.ModelForm):
             "title", "slug", "standfirst", "body", "status", "published_at", "featured",
             "hero_image", "hero_image_alt", "content_note", "doi", "seo_title", "seo_description",
         ]  # fmt: skip
+        widgets = {"hero_image": HeroImageWidget}
 
     review_comment = forms.CharField(
         label="Comment for the review",
@@ -75,6 +134,11 @@ class PostAdminForm(forms.ModelForm):
             status = self.fields["status"]
             status.widget.choices = [c for c in status.choices if c[0] in offered]
 
+        # For the live word count (static/js/admin-word-count.js), as the page counts.
+        if "body" in self.fields:  # absent when read-only (view-only staff)
+            self.fields["body"].widget.attrs["data-words-per-minute"] = WORDS_PER_MINUTE
+
+
     def clean(self):
         cleaned = super().clean()
         # self.instance still holds the stored values here (the form copies its
@@ -91,6 +155,23 @@ class PostAdminForm(forms.ModelForm):
                 self.add_error(field, refused.message)
         return cleaned
 
+    def clean_new_topics(self):
+        names = topic_names(self.cleaned_data["new_topics"])
+        if names and not self.may_add_topics:
+            raise forms.ValidationError(
+                "You may not add topics. Choose existing ones above, or ask an editor to add it."
+            )
+        max_length = Topic._meta.get_field("name").max_length
+        for name in names:
+            if len(name) > max_length:
+                raise forms.ValidationError(
+                    f"“{name[:40]}…” is too long for a topic: {max_length} characters at most."
+                )
+            if not slugify(name):
+                raise forms.ValidationError(
+                    f"“{name}” needs some letters or digits to make its web address."
+                )
+        return names
 
 class StateFilter(admin.SimpleListFilter):
     """Every state a post can be in, Scheduled told apart from live."""
@@ -147,10 +228,11 @@ class PostAdmin(PreviewAdminMixin, admin.ModelAdmin):
     save_on_top = True
 
     class Media:
-        css = {"all": ["css/admin.css"]}
+        css = {"all": ["css/admin.css", "css/admin-post-form.css"]}
+        js = ["js/admin-word-count.js", "js/admin-accessible-names.js"]
 
     fieldsets = [
-        (None, {"fields": ["title", "slug", "standfirst", "body", "topics"]}),
+        (None, {"fields": ["title", "slug", "standfirst", "body", "topics", "new_topics"]}),
         ("Publishing", {"fields": ["status", "published_at", "review_comment", "featured"]}),
         ("Image", {"fields": ["hero_image", "hero_image_alt"], "classes": ["collapse"]}),
         (
@@ -203,9 +285,21 @@ class PostAdmin(PreviewAdminMixin, admin.ModelAdmin):
         found = queryset.filter(Q(pk__in=search_ids(search_term)) | unpublished)
         return found, False
 
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model in (Credit, Resource):
+            number_rows_in_listed_order(formset)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        form.instance.topics.set(form.cleaned_data["topics"])
+        topics = list(form.cleaned_data["topics"])
+        # Asked again here: the form refuses new topics without the permission too.
+        if request.user.has_perm("posts.add_topic"):
+            for name in form.cleaned_data["new_topics"]:
+                topic = Topic.objects.filter(name__iexact=name).first()
+                # TagBase.save gives a new topic a unique slug made from its name.
+                topics.append(topic or Topic.objects.create(name=name))
+        form.instance.topics.set(topics)
         self._apply_workflow_step(request, form)
 
     @admin.display(description="status", ordering="status")
@@ -245,7 +339,8 @@ class PostAdmin(PreviewAdminMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
+        attrs = {"user": request.user, "may_add_topics": request.user.has_perm("posts.add_topic")}
+        return type(form.__name__, (form,), attrs)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -1,3 +1,4 @@
+import html
 import math
 import re
 from urllib.parse import quote
@@ -20,6 +21,8 @@ from people.models import Person
 from posts.sanitize import sanitize_html
 
 WORDS_PER_MINUTE = 200
+# Where one block of the body ends and the next begins: a word boundary when counting.
+BLOCK_BREAKS = re.compile(r"</(?:p|h[1-6]|li|blockquote)>|<br\s*/?>", re.IGNORECASE)
 
 # Crossref's recommended pattern for modern DOIs (it matches all but a few
 # hundred thousand old ones). Braces, quotes, spaces and "<" never appear in it,
@@ -132,7 +135,8 @@ class Post(models.Model):
     slug = models.SlugField(
         max_length=250,
         unique=True,
-        help_text="The post's web address. Changing it after publishing breaks links to it.",
+        help_text="The post's web address. If you change it after publishing, the old address "
+        "keeps working: it sends readers (and citations) to the new one.",
     )
     standfirst = models.TextField(
         help_text="The summary paragraph shown under the title, on post cards and in search "
@@ -240,10 +244,33 @@ class Post(models.Model):
         self._publish_now_if_undated()
         # The search index is updated from post_save; one transaction keeps the two in step.
         with transaction.atomic(using=kwargs.get("using")):
+            before = self._stored_address(kwargs.get("using"), kwargs.get("update_fields"))
             super().save(*args, **kwargs)
+            self._keep_slug_history(before)
 
     def get_absolute_url(self):
         return reverse("posts:detail", kwargs={"slug": self.slug})
+
+    def _stored_address(self, using, update_fields):
+        """(slug, published_at) as stored before this save; None if new or the slug is not saved."""
+        if self._state.adding or (update_fields is not None and "slug" not in update_fields):
+            return None
+        return (
+            Post.objects.using(using or "default")
+            .filter(pk=self.pk)
+            .values_list("slug", "published_at")
+            .first()
+        )
+
+    def _keep_slug_history(self, before):
+        """Links to a public post's old address keep working; a post taking a slug owns it."""
+        old_slug, old_published_at = before or (None, None)
+        if old_slug == self.slug:
+            return
+        # The live post wins: its address is never also a former one (and so never a loop).
+        FormerSlug.objects.filter(slug=self.slug).delete()
+        if old_slug and old_published_at and old_published_at <= timezone.now():
+            record_slug_change(self, old_slug)
 
     def clean(self):
         # Runs before the constraint checks of a form: "publish" with no date means now.
@@ -266,9 +293,18 @@ class Post(models.Model):
         return self.status == self.Status.PUBLISHED and not self.is_published
 
     @property
+    def word_count(self):
+        """Words in the body, as the admin's live counter (static/js/admin-word-count.js) counts.
+
+        The end of a block is a space: "<p>one</p><p>two</p>" is two words, not "onetwo";
+        "&amp;" is the "&" a reader sees, not the word "amp".
+        """
+        text = html.unescape(strip_tags(BLOCK_BREAKS.sub(" ", self.body)))
+        return len(re.findall(r"\w+", text))
+
+    @property
     def reading_minutes(self):
-        words = len(re.findall(r"\w+", strip_tags(self.body)))
-        return max(1, math.ceil(words / WORDS_PER_MINUTE))
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
 
     @property
     def shows_updated_date(self):
@@ -473,6 +509,33 @@ class ReviewEvent(models.Model):
     def __str__(self):
         return f"{self.post}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
+
+
+class FormerSlug(models.Model):
+    """An address a published post used to have, answered with a 301 to where it is now.
+
+    It points at the post, not at the next slug, so a post renamed twice sends both old
+    addresses straight to the current one: there are no chains to follow.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="former_slugs")
+    slug = models.SlugField(max_length=250, unique=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "former address"
+        ordering = ["-changed_at"]
+
+    def __str__(self):
+        return f"{self.slug} → {self.post.slug}"
+
+
+def record_slug_change(post, old_slug):
+    """Keep `old_slug` answering for `post` (Post.save calls this; so may other publish paths)."""
+    if old_slug and old_slug != post.slug:
+        FormerSlug.objects.update_or_create(
+            slug=old_slug, defaults={"post": post, "changed_at": timezone.now()}
+        )
 
 # Preview links and contributors' answers belong to this app; importing them registers them.
 from posts.previews.models import ContributorResponse, PreviewLink  # noqa: E402, F401

@@ -50,6 +50,11 @@ GROUP_PERMISSIONS = {
         "people.add_person",
         "people.change_person",
         "people.delete_person",
+        # Redirects from old addresses (flse_hub.site), e.g. the previous website's.
+        "site.view_redirect",
+        "site.add_redirect",
+        "site.change_redirect",
+        "site.delete_redirect",
         # Pages (flse_hub.site): About, Contact, the privacy notice…
         "site.add_page",
         "site.change_page",
@@ -60,7 +65,7 @@ GROUP_PERMISSIONS = {
 # Shown beside each group on the user's admin page.
 GROUP_DESCRIPTIONS = {
     WRITERS: "write posts and edit their own drafts, submit them for review; cannot publish",
-    EDITORS: "review, publish, schedule and unpublish; edit any post; manage people, topics and pages",
+    EDITORS: "review, publish, schedule and unpublish; edit any post; manage people, topics, pages and redirects",
     "Newsletter managers": "see, export and erase newsletter subscribers",
 }
 

@@ -174,6 +174,9 @@ def _builders(owner):
                 slug="privacy", defaults={"title": "Privacy", "body": "<p>We keep little.</p>"}
             )[0]
         ],
+        apps.get_model("site", "Redirect"): lambda: [
+            apps.get_model("site", "Redirect").objects.create(old_path="/old/", target="/posts/")
+        ],
         # The background worker's queue (django-tasks-db): a real queued task.
         apps.get_model("django_tasks_database", "DBTaskResult"): _queued_task,
     }

@@ -15,7 +15,7 @@ class SiteConfig(AppConfig):
         # moving the content version then makes every server send the new pages.
         post_migrate.connect(freshness.bump_after_migrate, dispatch_uid="freshness_post_migrate")
 
-        from flse_hub.site.models import Page
+        from flse_hub.site.models import Page, Redirect
 
         freshness.register_public_models(Page)
         # A scheduled page appears when its time comes, with no write to bump the version.
@@ -26,3 +26,5 @@ class SiteConfig(AppConfig):
                 .values_list("published_at", flat=True)
             )
         )
+        # A redirect turns a 404 (or a page, for /?p=123) into a move: public, so it bumps.
+        freshness.register_public_models(Redirect)

@@ -161,3 +161,62 @@ def plain_text(html):
     """The words of sanitised HTML, block elements separated by spaces."""
     spaced = re.sub(r"<(?:/p|br|/h[2-4]|/li|/blockquote)>", " \\g<0>", html)
     return " ".join(unescape(strip_tags(spaced)).split())
+
+
+class Redirect(models.Model):
+    """An old address (from the previous website, or a page that moved) and where it went.
+
+    Asked only when the site has nothing at the address (flse_hub.site.redirects), so a
+    redirect can never hide a live page and costs a page that exists nothing.
+    """
+
+    class Kind(models.IntegerChoices):
+        PERMANENT = 301, "Permanent (301): the page has moved for good"
+        TEMPORARY = 302, "Temporary (302): the page will come back"
+
+    old_path = models.CharField(
+        "old address",
+        max_length=500,
+        help_text="The path on this site, e.g. /2021/03/some-post/ or /?p=123. A full address "
+        "(https://…) is cut down to its path.",
+    )
+    # The old address's query string, parameters sorted, so that ?a=1&b=2 and ?b=2&a=1 agree.
+    old_query = models.CharField(max_length=500, blank=True, editable=False)
+    target = models.CharField(
+        "new address",
+        max_length=1000,
+        help_text="A path on this site (/posts/some-post/) or a web address starting with "
+        "https:// or http://.",
+    )
+    status_code = models.PositiveSmallIntegerField("kind", choices=Kind, default=Kind.PERMANENT)
+    note = models.CharField(max_length=300, blank=True, help_text="Optional: why it exists.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Written at most once a minute per redirect (flse_hub.site.redirects), never per hit.
+    last_used_at = models.DateTimeField("last used", null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["old_path", "old_query"]
+        constraints = [
+            models.UniqueConstraint(fields=["old_path", "old_query"], name="one_redirect_per_path"),
+            models.CheckConstraint(
+                condition=Q(status_code__in=[301, 302]), name="redirect_is_301_or_302"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.old_address} → {self.target}"
+
+    def clean(self):
+        from flse_hub.site import redirects
+
+        # The admin's form sets live_check (flse_hub.site.admin): it asks the site itself.
+        redirects.clean_redirect(self, live_check=getattr(self, "live_check", None))
+
+    @property
+    def old_address(self):
+        return f"{self.old_path}?{self.old_query}" if self.old_query else self.old_path
+
+    @property
+    def permanent(self):
+        return self.status_code == self.Kind.PERMANENT
