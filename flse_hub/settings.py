@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "flse_hub.context_processors.site",
+                "flse_hub.site.context_processors.site_identity",
                 "django.template.context_processors.csp",
                 "flse_hub.context_processors.canonical",
             ],
@@ -303,3 +304,7 @@ if RQ_QUEUES := rq_queues_from_url(TASKS_URL):
 # slow but live send is never doubled; a restarted worker with the same
 # --worker-id reclaims its own emails at once (people.services).
 NEWSLETTER_SEND_LEASE = timedelta(seconds=env_int("NEWSLETTER_SEND_LEASE_SECONDS", 15 * 60))
+
+# Demo content besides the posts that `manage.py load_demo_content` loads, each once
+# (callables given the command; named here so that posts never imports flse_hub.site).
+DEMO_CONTENT_LOADERS = ["flse_hub.site.demo.load_site_identity"]

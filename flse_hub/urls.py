@@ -17,6 +17,8 @@ urlpatterns = [
     path("robots.txt", public_page(robots_txt), name="robots-txt"),
     path(settings.CSP_REPORT_PATH, csp_report, name="csp-report"),
     path("", include("people.urls")),
+    # Favicon, home-screen icons and web app manifest, from Site settings.
+    path("", include("flse_hub.site.urls")),
 ]
 
 # A database outage raised outside a view is a 503 too; other 500s are never cached.

@@ -1,10 +1,12 @@
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.module_loading import import_string
 
 from flse_hub.site.models import DemoContentLoad
 from people.models import Person
@@ -74,8 +76,14 @@ class Command(BaseCommand):
             "deleted (a post whose slug staff changed comes back as a second copy).",
         )
 
-    @transaction.atomic
     def handle(self, *, file, force, verbosity, **options):
+        self._load_posts(file=file, force=force, verbosity=verbosity)
+        # The rest of the demo site (settings, menus) lives in apps posts must not import.
+        for loader in settings.DEMO_CONTENT_LOADERS:
+            import_string(loader)(self, force=force)
+
+    @transaction.atomic
+    def _load_posts(self, *, file, force, verbosity):
         if verbosity >= 2:
             self.stdout.write(NOTES)
         now = timezone.now()
