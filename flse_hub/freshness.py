@@ -73,9 +73,7 @@ def version_and_last_modified():
 
     published = [Subquery(newest()[:1]) for newest in _publication_times]
     row = (
-        ContentVersion.objects.filter(pk=1)
-        .values_list("number", "changed_at", *published)
-        .first()
+        ContentVersion.objects.filter(pk=1).values_list("number", "changed_at", *published).first()
     )
     if row is None:  # Nothing recorded yet (a database flushed without post_migrate).
         version = "none"

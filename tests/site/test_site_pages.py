@@ -87,7 +87,7 @@ def test_footer_links_are_in_their_own_labelled_nav(client):
     assert "Only in header" not in "".join(tree.find(".//h:footer", NS).itertext())
     # Exactly one h1, and every nav is named.
     assert len(tree.findall(".//h:h1", NS)) == 1
-    assert all(nav.get("aria-label") for nav in tree.iter("{%s}nav" % NS["h"]))
+    assert all(nav.get("aria-label") for nav in tree.iter(f"{{{NS['h']}}}nav"))
 
 
 def test_no_menu_means_no_empty_nav(client):
@@ -185,7 +185,7 @@ def test_the_theme_colour_and_icon_links_are_in_every_head(client):
     fill_settings(theme_colour="#AA3300")
     tree = parse(client.get("/"))
     assert meta(tree, "name", "theme-color") == "#aa3300"
-    links = {(link.get("rel"), link.get("href")) for link in tree.iter("{%s}link" % NS["h"])}
+    links = {(link.get("rel"), link.get("href")) for link in tree.iter(f"{{{NS['h']}}}link")}
     assert {("icon", "/favicon.ico"), ("apple-touch-icon", "/apple-touch-icon.png"),
             ("manifest", "/manifest.webmanifest")} <= links  # fmt: skip
 

@@ -9,7 +9,6 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from PIL import Image
 
 from flse_hub.site.admin import SVG_REFUSED
@@ -170,9 +169,7 @@ def test_a_raster_logo_is_stored_re_encoded_under_a_random_name(staff_client):
     ["javascript:alert(1)", "//evil.example/", "/\\evil.example", "ftp://x.example/", "about",
      "/a b/", "data:text/html,x"],
 )  # fmt: skip
-def test_a_link_address_that_is_neither_a_path_nor_a_web_address_is_refused(
-    staff_client, address
-):
+def test_a_link_address_that_is_neither_a_path_nor_a_web_address_is_refused(staff_client, address):
     data = form_data(
         **{
             "headerlink_set-TOTAL_FORMS": "1",
