@@ -103,3 +103,16 @@ bench-person-404: install
 .PHONY: bench-search
 bench-search: install
 	bash bench/run.sh
+
+# Lighthouse's four scores (mobile) for home, a post, search and /about/ on a production-like
+# server it starts itself (gunicorn, DEBUG off, a throwaway demo database); fails if
+# accessibility, best practices or SEO is below 100 on a page other than search. Installs
+# the pinned Lighthouse into .ci/lighthouse/node_modules (npm ci); needs node and chromium.
+# LIGHTHOUSE_ARGS=--desktop for the desktop preset, --keep to keep the JSON reports.
+.PHONY: lighthouse
+LIGHTHOUSE := .ci/lighthouse/node_modules/.bin/lighthouse
+$(LIGHTHOUSE): .ci/lighthouse/package-lock.json
+	cd .ci/lighthouse && npm ci --no-audit --no-fund
+	@touch $@
+lighthouse: install $(LIGHTHOUSE)
+	$(PY) .ci/lighthouse/run.py $(LIGHTHOUSE_ARGS)
