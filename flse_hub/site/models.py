@@ -88,7 +88,7 @@ class SiteSettings(models.Model):
     """
 
     site_name = models.CharField(
-        max_length=80, help_text="Shown in the header, page titles and the browser's tab."
+        max_length=200, help_text="Shown in the header, page titles and the browser's tab."
     )
     short_name = models.CharField(
         max_length=12,
@@ -97,7 +97,7 @@ class SiteSettings(models.Model):
         "a phone's home screen. Leave empty to use the site name.",
     )
     organisation_name = models.CharField(
-        max_length=120, help_text="The organisation that publishes the site, in the footer."
+        max_length=200, help_text="The organisation that publishes the site, in the footer."
     )
     logo = ValidatedImageField(
         upload_to=RandomName("site"),

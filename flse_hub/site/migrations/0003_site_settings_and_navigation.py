@@ -28,9 +28,9 @@ class Migration(migrations.Migration):
             name='SiteSettings',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('site_name', models.CharField(help_text="Shown in the header, page titles and the browser's tab.", max_length=80)),
+                ('site_name', models.CharField(help_text="Shown in the header, page titles and the browser's tab.", max_length=200)),
                 ('short_name', models.CharField(blank=True, help_text="Up to 12 characters, shown under the icon when someone adds the site to a phone's home screen. Leave empty to use the site name.", max_length=12)),
-                ('organisation_name', models.CharField(help_text='The organisation that publishes the site, in the footer.', max_length=120)),
+                ('organisation_name', models.CharField(help_text='The organisation that publishes the site, in the footer.', max_length=200)),
                 ('logo', flse_hub.uploads.ValidatedImageField(accept=('image',), blank=True, height_field='logo_height', help_text='A PNG (with a transparent background), JPEG, WebP or GIF, at least 512 pixels wide. Shown in the header; the browser tab and phone icons are made from it. SVG files are not accepted (see the error message for why).', upload_to=flse_hub.uploads.RandomName('site'), width_field='logo_width')),
                 ('logo_width', models.PositiveIntegerField(blank=True, editable=False, null=True)),
                 ('logo_height', models.PositiveIntegerField(blank=True, editable=False, null=True)),
