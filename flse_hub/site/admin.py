@@ -77,6 +77,7 @@ class SiteSettingsAdmin(admin.ModelAdmin):
     """One record: the list opens it, and it can be neither added nor deleted."""
 
     form = SiteSettingsForm
+    actions = None  # one record, never deleted: nothing to act on in bulk
     inlines = [HeaderLinkInline, FooterLinkInline, SocialLinkInline]
     fieldsets = [
         ("Names", {"fields": ["site_name", "short_name", "organisation_name"]}),
