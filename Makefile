@@ -124,3 +124,16 @@ $(VNU_JAR):
 validate-html: install $(VNU_JAR)
 	@command -v java >/dev/null 2>&1 || { echo "java is needed: apt-get install default-jre-headless" >&2; exit 1; }
 	VNU_JAR=$(VNU_JAR) $(PY) -m pytest -m html_validation tests/test_html_validation.py -s -p no:logging $(PYTEST_ARGS)
+
+# Lighthouse's four scores (mobile) for home, a post, search and /about/ on a production-like
+# server it starts itself (gunicorn, DEBUG off, a throwaway demo database); fails if
+# accessibility, best practices or SEO is below 100 on a page other than search. Installs
+# the pinned Lighthouse into .ci/lighthouse/node_modules (npm ci); needs node and chromium.
+# LIGHTHOUSE_ARGS=--desktop for the desktop preset, --keep to keep the JSON reports.
+.PHONY: lighthouse
+LIGHTHOUSE := .ci/lighthouse/node_modules/.bin/lighthouse
+$(LIGHTHOUSE): .ci/lighthouse/package-lock.json
+	cd .ci/lighthouse && npm ci --no-audit --no-fund
+	@touch $@
+lighthouse: install $(LIGHTHOUSE)
+	$(PY) .ci/lighthouse/run.py $(LIGHTHOUSE_ARGS)

@@ -40,7 +40,10 @@ def public_page(view):
             patch_cache_control(response, private=True)
             return response
         _drop_future_if_modified_since(request)
-        last_modified = freshness.last_modified()
+        version, last_modified = freshness.version_and_last_modified()
+        # The page's templates key their cached lookups on it (flse_hub.site.identity)
+        # instead of asking the database again.
+        request.content_version = version
         conditional = condition(last_modified_func=lambda *args, **kwargs: last_modified)
         response = conditional(view)(request, *args, **kwargs)
         if response.status_code >= 400:

@@ -62,15 +62,40 @@ def register_publication_times(newest):
 def last_modified():
     """When a public page may last have changed: the newer of changed_at() and the newest
     publication time that has arrived, never later than now. One query."""
+    return version_and_last_modified()[1]
+
+
+def version_and_last_modified():
+    """(version, last_modified()) in one query. `version` is a string naming this content
+    version, for cache keys: the number with its time, so that a database rebuilt from
+    scratch (tests, `make reset`) never reuses an old key for different content."""
     from flse_hub.site.models import ContentVersion
 
     published = [Subquery(newest()[:1]) for newest in _publication_times]
-    row = ContentVersion.objects.filter(pk=1).values_list("changed_at", *published).first()
+    row = (
+        ContentVersion.objects.filter(pk=1).values_list("number", "changed_at", *published).first()
+    )
     if row is None:  # Nothing recorded yet (a database flushed without post_migrate).
+        version = "none"
         row = [newest().first() for newest in _publication_times]
+    else:
+        version = _version_key(*row[:2])
+        row = row[1:]
     times = [time for time in row if time is not None]
     # Another server's clock may run ahead; a validator from the future would pin caches.
-    return min(max(times), timezone.now()) if times else None
+    return version, (min(max(times), timezone.now()) if times else None)
+
+
+def version():
+    """The current content version's cache-key string (see version_and_last_modified)."""
+    from flse_hub.site.models import ContentVersion
+
+    row = ContentVersion.objects.filter(pk=1).values_list("number", "changed_at").first()
+    return _version_key(*row) if row else "none"
+
+
+def _version_key(number, changed_at):
+    return f"{number}-{changed_at.timestamp():.6f}"
 
 
 def bump_after_migrate(sender, using, apps=global_apps, **kwargs):

@@ -48,7 +48,10 @@ PRIVACY_NOTICE_SLUG = "privacy"
 # Content of the site app that site search and the demo load include: posts calls these by
 # name, so neither imports the other (the site app is infrastructure and imports no app).
 SEARCH_EXTRA_SOURCES = ["flse_hub.site.search.matching_pages"]
-DEMO_CONTENT_LOADERS = ["flse_hub.site.demo_pages.load"]
+DEMO_CONTENT_LOADERS = [
+    "flse_hub.site.demo_pages.load",
+    "flse_hub.site.demo.load_site_identity",
+]
 
 INSTALLED_APPS = [
     "flse_hub.apps.FlseAdminConfig",  # django.contrib.admin with the project's site
@@ -117,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "flse_hub.context_processors.site",
+                "flse_hub.site.context_processors.site_identity",
                 "django.template.context_processors.csp",
                 "flse_hub.context_processors.canonical",
             ],

@@ -25,7 +25,8 @@ urlpatterns = [
     path("robots.txt", public_page(robots_txt), name="robots-txt"),
     path(settings.CSP_REPORT_PATH, csp_report, name="csp-report"),
     path("", include("people.urls")),
-    # Staff-written pages at /<slug>/: last, so every address above wins (their slugs are
+    # Favicon, home-screen icons and web app manifest, from Site settings; then
+    # staff-written pages at /<slug>/: last, so every address above wins (their slugs are
     # refused anyway, flse_hub.site.pages).
     path("", include("flse_hub.site.urls")),
 ]

@@ -55,6 +55,21 @@ GROUP_PERMISSIONS = {
         "site.add_redirect",
         "site.change_redirect",
         "site.delete_redirect",
+        # The organisation's identity and menus (flse_hub.site): one settings record.
+        "site.view_sitesettings",
+        "site.change_sitesettings",
+        "site.view_headerlink",
+        "site.add_headerlink",
+        "site.change_headerlink",
+        "site.delete_headerlink",
+        "site.view_footerlink",
+        "site.add_footerlink",
+        "site.change_footerlink",
+        "site.delete_footerlink",
+        "site.view_sociallink",
+        "site.add_sociallink",
+        "site.change_sociallink",
+        "site.delete_sociallink",
         # Pages (flse_hub.site): About, Contact, the privacy notice…
         "site.add_page",
         "site.change_page",
@@ -65,7 +80,7 @@ GROUP_PERMISSIONS = {
 # Shown beside each group on the user's admin page.
 GROUP_DESCRIPTIONS = {
     WRITERS: "write posts and edit their own drafts, submit them for review; cannot publish",
-    EDITORS: "review, publish, schedule and unpublish; edit any post; manage people, topics, pages and redirects",
+    EDITORS: "review, publish, schedule and unpublish; edit any post; manage people, topics, pages, redirects, menus and site settings",
     "Newsletter managers": "see, export and erase newsletter subscribers",
 }
 

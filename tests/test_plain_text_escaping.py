@@ -35,6 +35,7 @@ from django.utils import timezone
 from lxml import etree
 from pylatexenc import latex2text
 
+from flse_hub.site.models import SiteSettings
 from people import consent, tokens
 from people.models import Person, Subscriber
 from posts.citations import harvard_title
@@ -91,9 +92,15 @@ MODELS = {
     "subscriber": Subscriber,
 }
 
+# Pages read the names from Site settings (flse_hub.site); feeds, citations and emails
+# from settings.SITE_NAME and ORGANISATION_NAME. The scene sets both alike.
+SITE_SETTINGS_FIELDS = {"site.name": "site_name", "organisation.name": "organisation_name"}
+
 
 def fit(field, text):
     """`text` cut to the field's max_length (PostgreSQL enforces it; SQLite would not)."""
+    if field in SITE_SETTINGS_FIELDS:
+        return text[: SiteSettings._meta.get_field(SITE_SETTINGS_FIELDS[field]).max_length]
     model, _, name = field.partition(".")
     if model in MODELS:
         max_length = MODELS[model]._meta.get_field(name).max_length
@@ -128,6 +135,8 @@ class Scene:
         self.texts = texts
         settings.SITE_NAME = texts["site.name"]
         settings.ORGANISATION_NAME = texts["organisation.name"]
+        for field in SITE_SETTINGS_FIELDS:
+            self._set_site_settings(field, texts[field])
         self.topic = Topic.objects.create(
             name=texts["topic.name"], slug="the-topic", description=texts["topic.description"]
         )
@@ -172,14 +181,21 @@ class Scene:
             url="https://example.org/toolkit",
         )
 
+    def _set_site_settings(self, field, value):
+        site = SiteSettings.objects.get(pk=1)
+        setattr(site, SITE_SETTINGS_FIELDS[field], value)
+        site.save()
+
     def set(self, field, value):
         """Store `value` in `field` as staff would (a save, so search re-indexes)."""
         self.texts = {**self.texts, field: value}
         if field == "site.name":
             self.settings.SITE_NAME = value
+            self._set_site_settings(field, value)
             return
         if field == "organisation.name":
             self.settings.ORGANISATION_NAME = value
+            self._set_site_settings(field, value)
             return
         if field == "subscriber.name":
             return  # the email and manage checks sign up or create the subscriber themselves

@@ -10,6 +10,10 @@ class SiteConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from flse_hub import freshness
+        from flse_hub.site.models import FooterLink, HeaderLink, SiteSettings, SocialLink
+
+        # Every page shows them: a change moves Last-Modified and the identity's cache key.
+        freshness.register_public_models(SiteSettings, HeaderLink, FooterLink, SocialLink)
 
         # Templates and code may change with a deploy, which always migrates:
         # moving the content version then makes every server send the new pages.

@@ -3,6 +3,8 @@ from html import unescape
 
 import reversion
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -12,6 +14,7 @@ from django.utils.text import Truncator
 
 from flse_hub.rich_text import rich_text_field, sanitize_html
 from flse_hub.site.pages import validate_page_slug
+from flse_hub.uploads import RandomName, ValidatedImageField
 
 
 class ContentVersion(models.Model):
@@ -220,3 +223,231 @@ class Redirect(models.Model):
     @property
     def permanent(self):
         return self.status_code == self.Kind.PERMANENT
+
+
+def validate_theme_colour(value):
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value or ""):
+        raise ValidationError(
+            "Write the colour as # followed by six hexadecimal digits, e.g. #0b5563.",
+            code="theme_colour",
+        )
+
+
+def validate_link_address(value):
+    """An address on this site ("/about/") or a web address (https://…); nothing else.
+
+    "//host/…" and "/\\host" are refused: browsers read both as another site's address.
+    """
+    if value.startswith("/"):
+        if value.startswith("//") or "\\" in value or any(c.isspace() for c in value):
+            raise ValidationError(
+                "An address on this site starts with a single / and has no spaces or "
+                "backslashes, e.g. /about/.",
+                code="link_path",
+            )
+        return
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        raise ValidationError(
+            "Give an address on this site starting with / (e.g. /about/) or a full web "
+            "address starting with https:// or http://.",
+            code="link_address",
+        ) from None
+
+
+def validate_https_url(value):
+    try:
+        URLValidator(schemes=["https"])(value)
+    except ValidationError:
+        raise ValidationError(
+            "Give the full address starting with https://, e.g. https://www.linkedin.com/….",
+            code="https_url",
+        ) from None
+
+
+class SiteSettings(models.Model):
+    """The organisation's identity on every page: one row (pk=1), edited in the admin.
+
+    Read through flse_hub.site.identity, never queried by templates.
+    """
+
+    site_name = models.CharField(
+        max_length=200, help_text="Shown in the header, page titles and the browser's tab."
+    )
+    short_name = models.CharField(
+        max_length=12,
+        blank=True,
+        help_text="Up to 12 characters, shown under the icon when someone adds the site to "
+        "a phone's home screen. Leave empty to use the site name.",
+    )
+    organisation_name = models.CharField(
+        max_length=200, help_text="The organisation that publishes the site, in the footer."
+    )
+    logo = ValidatedImageField(
+        upload_to=RandomName("site"),
+        blank=True,
+        width_field="logo_width",
+        height_field="logo_height",
+        help_text="A PNG (with a transparent background), JPEG, WebP or GIF, at least 512 "
+        "pixels wide. Shown in the header; the browser tab and phone icons are made from "
+        "it. SVG files are not accepted (see the error message for why).",
+    )
+    logo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    logo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    logo_alt = models.CharField(
+        "logo text alternative",
+        max_length=200,
+        blank=True,
+        help_text='What the logo says, for people who cannot see it, e.g. "Fulfilling '
+        'Lives South East logo". Required with a logo.',
+    )
+    charity_number = models.CharField(
+        max_length=40, blank=True, help_text="Registered charity number, as registered."
+    )
+    company_number = models.CharField(
+        max_length=40, blank=True, help_text="Company number at Companies House, if any."
+    )
+    postal_address = models.TextField(
+        max_length=500, blank=True, help_text="One line per line of the address."
+    )
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(
+        max_length=40, blank=True, help_text="As it should be printed, e.g. 01273 000 000."
+    )
+    funder_line = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text='e.g. "Funded by The National Lottery Community Fund." Shown in the footer.',
+    )
+    home_introduction = models.TextField(
+        max_length=2000,
+        blank=True,
+        help_text="Plain text under the home page's heading; a blank line starts a new "
+        "paragraph. Leave empty for the standard introduction.",
+    )
+    share_image = ValidatedImageField(
+        upload_to=RandomName("site"),
+        blank=True,
+        width_field="share_image_width",
+        height_field="share_image_height",
+        help_text="Shown when a page is shared on social media and has no image of its own. "
+        "1200 × 630 pixels works everywhere.",
+    )
+    share_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    share_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    share_image_alt = models.CharField(
+        "share image text alternative",
+        max_length=200,
+        blank=True,
+        help_text="What the share image shows. Required with a share image.",
+    )
+    theme_colour = models.CharField(
+        max_length=7,
+        default="#0b5563",
+        validators=[validate_theme_colour],
+        help_text="The colour phones give the browser bar and the home-screen app, e.g. #0b5563.",
+    )
+
+    class Meta:
+        verbose_name = "site settings"
+        verbose_name_plural = "site settings"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="one_site_settings")]
+
+    def __str__(self):
+        return "Site settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = {}
+        if self.logo and not self.logo_alt.strip():
+            errors["logo_alt"] = "Describe the logo for people who cannot see it."
+        if self.share_image and not self.share_image_alt.strip():
+            errors["share_image_alt"] = "Describe the share image for people who cannot see it."
+        if errors:
+            raise ValidationError(errors)
+
+
+class NavigationLink(models.Model):
+    """A link in a menu: to a topic, or to an address (on this site or another)."""
+
+    site_settings = models.ForeignKey(SiteSettings, on_delete=models.CASCADE)
+    order = models.PositiveSmallIntegerField(
+        default=0, help_text="Links are shown from the lowest number up."
+    )
+    label = models.CharField(
+        max_length=60, blank=True, help_text="The link's words. Leave empty for a topic's name."
+    )
+    topic = models.ForeignKey(
+        "posts.Topic",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Link to this topic's page…",
+    )
+    address = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[validate_link_address],
+        help_text="…or to this address: on this site starting with / (e.g. /about/), or a "
+        "full web address (https://…).",
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.text()
+
+    def clean(self):
+        if bool(self.topic_id) == bool(self.address):
+            raise ValidationError("Choose a topic or give an address (one of the two).")
+        if self.address and not self.label.strip():
+            raise ValidationError({"label": "Give the link's words."})
+
+    def text(self):
+        return self.label or (self.topic.name if self.topic_id else self.address)
+
+    def url(self):
+        return self.topic.get_absolute_url() if self.topic_id else self.address
+
+
+def _one_target(name):
+    has_topic = Q(topic__isnull=False)
+    has_address = ~Q(address="")
+    return models.CheckConstraint(
+        condition=(has_topic & ~has_address) | (~has_topic & has_address), name=name
+    )
+
+
+class HeaderLink(NavigationLink):
+    class Meta(NavigationLink.Meta):
+        verbose_name = "header link"
+        constraints = [_one_target("header_link_one_target")]
+
+
+class FooterLink(NavigationLink):
+    class Meta(NavigationLink.Meta):
+        verbose_name = "footer link"
+        constraints = [_one_target("footer_link_one_target")]
+
+
+class SocialLink(models.Model):
+    site_settings = models.ForeignKey(SiteSettings, on_delete=models.CASCADE)
+    order = models.PositiveSmallIntegerField(default=0)
+    label = models.CharField(max_length=40, help_text='The service\'s name, e.g. "LinkedIn".')
+    url = models.URLField(
+        "address", max_length=500, validators=[validate_https_url], help_text="https://…"
+    )
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = "social media link"
+
+    def __str__(self):
+        return self.label

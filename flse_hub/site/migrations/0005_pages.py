@@ -71,7 +71,7 @@ def _run(statements_by_vendor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('site', '0003_redirects'),
+        ('site', '0004_site_settings_and_navigation'),
         ('posts', '0010_drop_unused_post_updated_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

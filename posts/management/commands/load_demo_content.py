@@ -81,7 +81,8 @@ class Command(BaseCommand):
         if verbosity >= 2:
             self.stdout.write(NOTES)
         self._load_posts(file, force)
-        # Other apps' demo content (the site's pages), each remembered under its own name.
+        # Other apps' demo content (the site's pages, settings and menus), each remembered
+        # under its own name; they live in apps posts must not import.
         for path in settings.DEMO_CONTENT_LOADERS:
             self.stdout.write(import_string(path)(force=force))
 
