@@ -138,7 +138,6 @@ class PostAdminForm(forms.ModelForm):
         if "body" in self.fields:  # absent when read-only (view-only staff)
             self.fields["body"].widget.attrs["data-words-per-minute"] = WORDS_PER_MINUTE
 
-
     def clean(self):
         cleaned = super().clean()
         # self.instance still holds the stored values here (the form copies its
@@ -172,6 +171,7 @@ class PostAdminForm(forms.ModelForm):
                     f"“{name}” needs some letters or digits to make its web address."
                 )
         return names
+
 
 class StateFilter(admin.SimpleListFilter):
     """Every state a post can be in, Scheduled told apart from live."""

@@ -510,7 +510,6 @@ class ReviewEvent(models.Model):
         return f"{self.post}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
-
 class FormerSlug(models.Model):
     """An address a published post used to have, answered with a 301 to where it is now.
 
@@ -536,6 +535,7 @@ def record_slug_change(post, old_slug):
         FormerSlug.objects.update_or_create(
             slug=old_slug, defaults={"post": post, "changed_at": timezone.now()}
         )
+
 
 # Preview links and contributors' answers belong to this app; importing them registers them.
 from posts.previews.models import ContributorResponse, PreviewLink  # noqa: E402, F401

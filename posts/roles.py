@@ -80,7 +80,10 @@ GROUP_PERMISSIONS = {
 # Shown beside each group on the user's admin page.
 GROUP_DESCRIPTIONS = {
     WRITERS: "write posts and edit their own drafts, submit them for review; cannot publish",
-    EDITORS: "review, publish, schedule and unpublish; edit any post; manage people, topics, pages, redirects, menus and site settings",
+    EDITORS: (
+        "review, publish, schedule and unpublish; edit any post; manage people, topics, "
+        "pages, redirects, menus and site settings"
+    ),
     "Newsletter managers": "see, export and erase newsletter subscribers",
 }
 

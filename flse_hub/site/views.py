@@ -9,7 +9,6 @@ from django.utils.cache import patch_cache_control
 from flse_hub.site import icons, identity
 from flse_hub.site.models import Page
 
-
 # Browsers ask for icons on every visit; a day keeps that cheap, and a new logo shows
 # within a day (the ETag lets them check sooner for nothing).
 ICON_CACHE_SECONDS = 24 * 60 * 60
