@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_prose_editor",
     "django_tasks_db",
+    "reversion",  # post revisions (posts/revisions.py)
     "people",
     "posts",
     "flse_hub.site",

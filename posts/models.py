@@ -2,6 +2,7 @@ import math
 import re
 from urllib.parse import quote
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -86,14 +87,26 @@ class Topic(TagBase):
 
 
 class TaggedPost(TaggedItemBase):
-    content_object = models.ForeignKey("Post", on_delete=models.CASCADE, related_name="+")
+    # Named so that revisions can follow a post's topics (posts/revisions.py).
+    content_object = models.ForeignKey(
+        "Post", on_delete=models.CASCADE, related_name="topic_links"
+    )
     tag = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="tagged_posts")
+
+    @property
+    def private_to_staff(self):
+        return _of_working_draft(self.content_object_id)
 
     class Meta:
         verbose_name = "post topic"
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_topic_per_post")
         ]
+
+
+def _of_working_draft(post_id):
+    """Whether the post `post_id` is a working draft: rows attached to one are staff-only."""
+    return Post._base_manager.filter(pk=post_id, draft_of__isnull=False).exists()
 
 
 class PostQuerySet(models.QuerySet):
@@ -125,9 +138,10 @@ class Post(models.Model):
         PUBLISHED = "published", "Published"
 
     title = models.CharField(max_length=250)
+    # Unique among posts the public may reach (constraint below); a working draft may carry
+    # its live post's slug, or the new one it will publish with.
     slug = models.SlugField(
         max_length=250,
-        unique=True,
         help_text="The post's web address. Changing it after publishing breaks links to it.",
     )
     standfirst = models.TextField(
@@ -204,6 +218,16 @@ class Post(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set on a working draft: the staff-only copy of a live post that its edits go into
+    # until an editor publishes them (posts/drafts.py). Never published itself.
+    draft_of = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="working_draft",
+    )
 
     topics = TaggableManager(
         through=TaggedPost,
@@ -227,6 +251,16 @@ class Post(models.Model):
             models.CheckConstraint(
                 condition=Q(hero_image="") | ~Q(hero_image_alt=""), name="post_image_has_alt_text"
             ),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(draft_of__isnull=True),
+                name="unique_slug_of_post",
+                violation_error_message="Another post already has this web address.",
+            ),
+            models.CheckConstraint(
+                condition=Q(draft_of__isnull=True) | ~Q(status="published"),
+                name="working_draft_never_published",
+            ),
         ]
 
     def __str__(self):
@@ -245,6 +279,13 @@ class Post(models.Model):
     def clean(self):
         # Runs before the constraint checks of a form: "publish" with no date means now.
         self._publish_now_if_undated()
+        if self.is_working_draft and self.slug:
+            # Checked here, as the database's rule covers only posts the public may reach.
+            taken = Post.objects.filter(slug=self.slug, draft_of__isnull=True).exclude(
+                pk=self.draft_of_id
+            )
+            if taken.exists():
+                raise ValidationError({"slug": "Another post already has this web address."})
 
     def _publish_now_if_undated(self):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
@@ -257,6 +298,15 @@ class Post(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def is_working_draft(self):
+        return self.draft_of_id is not None
+
+    @property
+    def private_to_staff(self):
+        """Whether writing this row changes nothing public (flse_hub.freshness asks)."""
+        return self.is_working_draft
 
     @property
     def is_scheduled(self):
@@ -346,6 +396,10 @@ class Credit(models.Model):
         return f"{self.public_name} ({self.get_role_display()})"
 
     @property
+    def private_to_staff(self):
+        return _of_working_draft(self.post_id)
+
+    @property
     def public_name(self):
         """The name the public sees: the label for anonymous credits."""
         if self.anonymous:
@@ -431,6 +485,10 @@ class Resource(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def private_to_staff(self):
+        return _of_working_draft(self.post_id)
 
     @property
     def doi_url(self):
