@@ -53,9 +53,9 @@ def register_public_models(*models):
 
 
 def _relations_changed(sender, instance, action, using=None, **kwargs):
-    if action in M2M_CHANGES and (sender in _public_models or type(instance) in _public_models):
-        if not getattr(instance, "private_to_staff", False):
-            bump(using=using)
+    public = sender in _public_models or type(instance) in _public_models
+    if action in M2M_CHANGES and public and not getattr(instance, "private_to_staff", False):
+        bump(using=using)
 
 
 def register_publication_times(newest):

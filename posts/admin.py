@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from taggit.models import Tag
 
+from posts.admin_revisions import LockedOnLivePostInline, PostRevisionsAdminMixin
 from posts.models import Credit, Post, Resource, Topic
 from posts.search import search_ids
 from posts.search.query import parse
@@ -14,7 +15,7 @@ from posts.search.query import parse
 admin.site.unregister(Tag)
 
 
-class CreditInline(admin.TabularInline):
+class CreditInline(LockedOnLivePostInline, admin.TabularInline):
     model = Credit
     extra = 1
     autocomplete_fields = ["person"]
@@ -23,7 +24,7 @@ class CreditInline(admin.TabularInline):
     verbose_name_plural = "authors and contacts"
 
 
-class ResourceInline(admin.StackedInline):
+class ResourceInline(LockedOnLivePostInline, admin.StackedInline):
     model = Resource
     extra = 0
     fields = [("kind", "order"), "title", "description", "url", "file", "doi"]
@@ -55,7 +56,7 @@ class PostAdminForm(forms.ModelForm):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(PostRevisionsAdminMixin, admin.ModelAdmin):
     form = PostAdminForm
     inlines = [CreditInline, ResourceInline]
     list_display = ["title", "status_label", "published_at", "authors", "topic_names", "featured"]
@@ -125,7 +126,8 @@ class PostAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        form.instance.topics.set(form.cleaned_data["topics"])
+        if "topics" in form.cleaned_data:  # not on a live post, whose text is read-only
+            form.instance.topics.set(form.cleaned_data["topics"])
 
     @admin.display(description="status", ordering="status")
     def status_label(self, post):

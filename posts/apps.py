@@ -7,8 +7,8 @@ class PostsConfig(AppConfig):
 
     def ready(self):
         from flse_hub import freshness
-        from posts.models import Credit, Post, Resource, TaggedPost, Topic
         from posts import revisions  # noqa: F401  (registers posts with django-reversion)
+        from posts.models import Credit, Post, Resource, TaggedPost, Topic
         from posts.search import signals  # noqa: F401  (connects the index receivers)
 
         freshness.register_public_models(Post, Credit, Resource, Topic, TaggedPost)

@@ -118,7 +118,6 @@ def restore_revision(version, post, by):
         target = Post._base_manager.get(pk=target.pk)
     warnings = revisions.apply_snapshot(snapshot, target)
     when = timezone.localtime(version.revision.date_created)
-    revisions.record_revision(
-        target, by, f"Restored the version of {when:%d %b %Y, %H:%M} (revision {version.revision_id})."
-    )
+    comment = f"Restored the version of {when:%d %b %Y, %H:%M} (revision {version.revision_id})."
+    revisions.record_revision(target, by, comment)
     return target, warnings

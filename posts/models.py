@@ -88,9 +88,7 @@ class Topic(TagBase):
 
 class TaggedPost(TaggedItemBase):
     # Named so that revisions can follow a post's topics (posts/revisions.py).
-    content_object = models.ForeignKey(
-        "Post", on_delete=models.CASCADE, related_name="topic_links"
-    )
+    content_object = models.ForeignKey("Post", on_delete=models.CASCADE, related_name="topic_links")
     tag = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="tagged_posts")
 
     @property

@@ -152,9 +152,7 @@ def snapshot_of_version(version):
         data = related_version.field_dict
         if related_version.content_type_id == types[Credit].pk and data["post_id"] == post_id:
             snapshot.credits.append({name: data[name] for name in CREDIT_FIELDS})
-        elif (
-            related_version.content_type_id == types[Resource].pk and data["post_id"] == post_id
-        ):
+        elif related_version.content_type_id == types[Resource].pk and data["post_id"] == post_id:
             snapshot.resources.append({name: _plain(data[name]) for name in RESOURCE_FIELDS})
         elif data.get("content_object_id") == post_id:
             snapshot.topic_ids.append(data["tag_id"])
@@ -193,7 +191,7 @@ def apply_snapshot(snapshot, target):
     for credit in snapshot.credits:
         if credit["person_id"] is not None and credit["person_id"] not in people:
             if not credit["anonymous"]:
-                warnings.append("A credited person has been deleted since; their credit is left out.")
+                warnings.append("A credited person has been deleted since: credit left out.")
                 continue
             credit = {**credit, "person_id": None}
         Credit.objects.create(post=target, **credit)
@@ -281,7 +279,8 @@ def compare(old, new):
 
     person_ids = {c["person_id"] for c in old.credits + new.credits}
     names = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "name"))
-    topics = dict(Topic.objects.filter(pk__in={*old.topic_ids, *new.topic_ids}).values_list("pk", "name"))
+    topic_ids = {*old.topic_ids, *new.topic_ids}
+    topics = dict(Topic.objects.filter(pk__in=topic_ids).values_list("pk", "name"))
 
     def lines(snapshot):
         return {
@@ -289,7 +288,7 @@ def compare(old, new):
             "Standfirst": snapshot.fields["standfirst"] or "",
             "Body": body_text(snapshot.fields["body"]),
             "Web address": snapshot.fields["slug"] or "",
-            "Topics": "\n".join(sorted(topics.get(pk, "(deleted topic)") for pk in snapshot.topic_ids)),
+            "Topics": "\n".join(sorted(topics.get(pk, "(deleted)") for pk in snapshot.topic_ids)),
             "Authors and contacts": "\n".join(_credit_line(c, names) for c in snapshot.credits),
             "Resources": "\n".join(r["title"] for r in snapshot.resources),
             "Content note": snapshot.fields["content_note"] or "",

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from flse_hub.site.models import ContentVersion
-from posts import drafts, revisions
 from people.models import Person
+from posts import drafts, revisions
 from posts.models import Credit, Post, Resource, Topic
 from posts.search import search
 from tests.factories import make_person, make_post, make_topic
