@@ -61,6 +61,8 @@ def start_working_draft(live, by):
         raise ValidationError("Only a published or scheduled post has a working draft.")
     draft = Post(draft_of=live, status=Post.Status.DRAFT, published_at=live.published_at)
     revisions.apply_snapshot(revisions.snapshot_of_post(live), draft)
+    # The published text as the first entry, so that every change can be compared with it.
+    revisions.record_revision(draft, by, "Started a working draft from the published version.")
     return draft
 
 

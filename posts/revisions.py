@@ -147,7 +147,9 @@ def snapshot_of_version(version):
         | Q(content_type=types[TaggedPost])
     )
     snapshot = Snapshot(fields={name: _plain(post_fields.get(name)) for name in CONTENT_FIELDS})
-    post_id = int(version.object_id)
+    # The id the post had when recorded: a working draft's versions move to its live
+    # post (adopt_history), while their credits still name the draft.
+    post_id = post_fields.get("id") or int(version.object_id)
     for related_version in related.order_by("pk"):
         data = related_version.field_dict
         if related_version.content_type_id == types[Credit].pk and data["post_id"] == post_id:

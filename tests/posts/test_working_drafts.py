@@ -164,7 +164,10 @@ def test_discarding_leaves_the_live_post_and_keeps_the_history(client, live, edi
 
     assert not Post._base_manager.filter(draft_of=live).exists()
     assert public_view(client, live) == before
-    assert [v.revision.comment for v in revisions.history_of(live)] == ["Changed Title."]
+    assert [v.revision.comment for v in revisions.history_of(live)] == [
+        "Changed Title.",
+        "Started a working draft from the published version.",
+    ]
 
 
 def test_publishing_needs_the_publish_permission(live, django_user_model):
@@ -185,3 +188,17 @@ def test_scheduled_posts_are_live_too(editor):
     post = make_post("Later", published_at=timezone.now() + timedelta(days=2))
     draft = drafts.start_working_draft(post, editor)
     assert draft.draft_of_id == post.pk and draft.status == Post.Status.DRAFT
+
+
+def test_a_published_drafts_revisions_keep_their_credits_and_topics(live, editor):
+    draft = drafts.start_working_draft(live, editor)
+    edit_draft(draft)
+    revisions.record_revision(draft, editor, "Changed Title.")
+    drafts.publish_working_draft(draft, editor)
+
+    adopted = revisions.history_of(live).get(revision__comment="Changed Title.")
+    assert adopted.object_id == str(live.pk)
+    snapshot = revisions.snapshot_of_version(adopted)
+    assert snapshot.fields["title"] == "Zebras in Brighton"
+    assert len(snapshot.credits) == 2 and len(snapshot.resources) == 2
+    assert len(snapshot.topic_ids) == 2
