@@ -48,6 +48,13 @@
       }
     }
 
+    // "saved" only while the page holds nothing newer (tests and styles can rely on it).
+    function mark(state) {
+      if (status) {
+        status.setAttribute("data-state", state);
+      }
+    }
+
     function canAutosave() {
       var values = text();
       return url && FIELDS.every(function (name) {
@@ -86,11 +93,14 @@
         if (answer.saved) {
           saved = sent;
           say("Saved at " + answer.saved_at_display, false);
+          mark(textChanged() ? "pending" : "saved");
         } else {
+          mark("failed");
           say("Not saved: " + (answer.error || "the server refused the autosave.") +
               " Your text is still here; it will be tried again, or use Save.", true);
         }
       }, function () {
+        mark("failed");
         say("Not saved: no connection to the server. Your text is still here; " +
             "it will be tried again, or use Save.", true);
       }).then(function () {
@@ -102,9 +112,14 @@
     }
 
     function changed(event) {
+      // Only named form fields count: the editor's own contenteditable has no name, and
+      // its text reaches the form through the body's textarea.
       var name = event.target && event.target.name;
-      if (FIELDS.indexOf(name) === -1 && name !== "csrfmiddlewaretoken") {
+      if (name && FIELDS.indexOf(name) === -1 && name !== "csrfmiddlewaretoken") {
         otherChanges = true;
+      }
+      if (textChanged()) {
+        mark("pending");
       }
       schedule();
     }
