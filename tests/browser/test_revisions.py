@@ -73,9 +73,7 @@ def test_revision_list_and_compare_pass_axe_with_no_csp_violation(
     assert tab.csp_violations() == []
 
 
-def test_writing_autosaves_and_leaving_with_unsaved_changes_asks_first(
-    open_tab, editor, settings
-):
+def test_writing_autosaves_and_leaving_with_unsaved_changes_asks_first(open_tab, editor, settings):
     settings.POST_AUTOSAVE_SECONDS = 1
     live = Post.objects.published().order_by("pk").first()
     tab = open_tab()
