@@ -107,6 +107,11 @@ class PostRevisionsAdminMixin:
             reversion.set_comment(comment)
             reversion.add_to_revision(obj)
 
+    def delete_model(self, request, obj):
+        if obj.is_working_draft:  # its revisions stay in the live post's history
+            revisions.adopt_history(obj)
+        super().delete_model(request, obj)
+
     # --- A live post's text is read-only; a working draft has no publishing settings -
 
     def get_readonly_fields(self, request, obj=None):

@@ -385,3 +385,14 @@ def test_text_diff_escapes_and_marks_words():
 def test_body_text_keeps_paragraphs_and_drops_markup():
     body = "<h2>Start</h2><p>One &amp; <em>two</em></p><ul><li>three</li></ul>"
     assert revisions.body_text(body) == "Start\nOne & two\nthree"
+
+
+def test_deleting_a_working_draft_in_the_admin_keeps_its_revisions(editor_client, editor):
+    post = make_post("Live title")
+    draft = drafts.start_working_draft(post, editor)
+    response = editor_client.post(
+        reverse("admin:posts_post_delete", args=[draft.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Post._base_manager.filter(pk=draft.pk).exists()
+    assert [v.object_id for v in revisions.history_of(post)] == [str(post.pk)]

@@ -51,6 +51,7 @@ def public_urls(post):
         reverse("posts:topic", kwargs={"slug": "housing"}),
         reverse("posts:person", kwargs={"slug": "alan-author"}),
         reverse("posts:search") + "?q=zebras",
+        reverse("posts:cite-bibtex", kwargs={"slug": post.slug}),
     ]
 
 
