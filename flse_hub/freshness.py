@@ -19,9 +19,15 @@ M2M_CHANGES = {"post_add", "post_remove", "post_clear"}
 
 
 def bump(using=None, **signal_arguments):
-    """Record that public content changed now (a receiver too: `using` is the database)."""
+    """Record that public content changed now (a receiver too: `using` is the database).
+
+    As a receiver it ignores rows whose `private_to_staff` is true (a post's working
+    draft and what hangs from it): writing them changes nothing the public sees.
+    """
     from flse_hub.site.models import ContentVersion
 
+    if getattr(signal_arguments.get("instance"), "private_to_staff", False):
+        return
     versions = ContentVersion.objects.db_manager(using)
     now = timezone.now()
     if not versions.filter(pk=1).update(number=F("number") + 1, changed_at=now):
@@ -47,7 +53,8 @@ def register_public_models(*models):
 
 
 def _relations_changed(sender, instance, action, using=None, **kwargs):
-    if action in M2M_CHANGES and (sender in _public_models or type(instance) in _public_models):
+    public = sender in _public_models or type(instance) in _public_models
+    if action in M2M_CHANGES and public and not getattr(instance, "private_to_staff", False):
         bump(using=using)
 
 

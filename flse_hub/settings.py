@@ -67,7 +67,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_prose_editor",
     "django_tasks_db",
-    "reversion",  # revisions of the site's pages (flse_hub.site)
+    "reversion",  # revisions of posts (posts/revisions.py) and pages (flse_hub.site)
     "people",
     "posts",
     "flse_hub.site",

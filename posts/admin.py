@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from posts import roles, workflow
+from posts.admin_revisions import LockedOnLivePostInline, PostRevisionsAdminMixin
 from posts.models import WORDS_PER_MINUTE, Credit, Post, Resource, ReviewEvent, Topic
 from posts.previews.admin import PreviewAdminMixin
 from posts.search import search_ids
@@ -20,7 +21,7 @@ from posts.search.query import parse
 admin.site.unregister(Tag)
 
 
-class CreditInline(admin.StackedInline):
+class CreditInline(LockedOnLivePostInline, admin.StackedInline):
     """One card per credit, its fields wrapping to the width (no sideways scrolling at 390 px).
 
     There is no order box: credits print in the order their rows are listed, new rows last
@@ -35,7 +36,7 @@ class CreditInline(admin.StackedInline):
     verbose_name_plural = "authors and contacts"
 
 
-class ResourceInline(admin.StackedInline):
+class ResourceInline(LockedOnLivePostInline, admin.StackedInline):
     model = Resource
     extra = 0
     fields = ["kind", "title", "description", "url", "file", "doi"]
@@ -215,7 +216,7 @@ class MineFilter(admin.SimpleListFilter):
 
 
 @admin.register(Post)
-class PostAdmin(PreviewAdminMixin, admin.ModelAdmin):
+class PostAdmin(PostRevisionsAdminMixin, PreviewAdminMixin, admin.ModelAdmin):
     form = PostAdminForm
     inlines = [CreditInline, ResourceInline]
     list_display = ["title", "status_label", "published_at", "authors", "topic_names", "featured"]
@@ -292,14 +293,17 @@ class PostAdmin(PreviewAdminMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        topics = list(form.cleaned_data["topics"])
-        # Asked again here: the form refuses new topics without the permission too.
-        if request.user.has_perm("posts.add_topic"):
-            for name in form.cleaned_data["new_topics"]:
-                topic = Topic.objects.filter(name__iexact=name).first()
-                # TagBase.save gives a new topic a unique slug made from its name.
-                topics.append(topic or Topic.objects.create(name=name))
-        form.instance.topics.set(topics)
+        # Not on a live post, whose text (and so its topics) is read-only: edits go
+        # through its working draft (posts.drafts).
+        if "topics" in form.cleaned_data:
+            topics = list(form.cleaned_data["topics"])
+            # Asked again here: the form refuses new topics without the permission too.
+            if request.user.has_perm("posts.add_topic"):
+                for name in form.cleaned_data.get("new_topics", []):
+                    topic = Topic.objects.filter(name__iexact=name).first()
+                    # TagBase.save gives a new topic a unique slug made from its name.
+                    topics.append(topic or Topic.objects.create(name=name))
+            form.instance.topics.set(topics)
         self._apply_workflow_step(request, form)
 
     @admin.display(description="status", ordering="status")

@@ -9,7 +9,10 @@ class PostsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from flse_hub import freshness
-        from posts import roles
+        from posts import (
+            revisions,  # noqa: F401  (registers posts with django-reversion)
+            roles,
+        )
         from posts.models import Credit, Post, Resource, TaggedPost, Topic
         from posts.search import signals  # noqa: F401  (connects the index receivers)
 

@@ -4,6 +4,7 @@ import re
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -91,14 +92,24 @@ class Topic(TagBase):
 
 
 class TaggedPost(TaggedItemBase):
-    content_object = models.ForeignKey("Post", on_delete=models.CASCADE, related_name="+")
+    # Named so that revisions can follow a post's topics (posts/revisions.py).
+    content_object = models.ForeignKey("Post", on_delete=models.CASCADE, related_name="topic_links")
     tag = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="tagged_posts")
+
+    @property
+    def private_to_staff(self):
+        return _of_working_draft(self.content_object_id)
 
     class Meta:
         verbose_name = "post topic"
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_topic_per_post")
         ]
+
+
+def _of_working_draft(post_id):
+    """Whether the post `post_id` is a working draft: rows attached to one are staff-only."""
+    return Post._base_manager.filter(pk=post_id, draft_of__isnull=False).exists()
 
 
 class PostQuerySet(RenditionsQuerySetMixin, models.QuerySet):
@@ -132,9 +143,10 @@ class Post(models.Model):
         PUBLISHED = "published", "Published"
 
     title = models.CharField(max_length=250)
+    # Unique among posts the public may reach (constraint below); a working draft may carry
+    # its live post's slug, or the new one it will publish with.
     slug = models.SlugField(
         max_length=250,
-        unique=True,
         help_text="The post's web address. If you change it after publishing, the old address "
         "keeps working: it sends readers (and citations) to the new one.",
     )
@@ -205,6 +217,16 @@ class Post(models.Model):
         related_name="+",
         verbose_name="writer",
     )
+    # Set on a working draft: the staff-only copy of a live post that its edits go into
+    # until an editor publishes them (posts/drafts.py). Never published itself.
+    draft_of = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="working_draft",
+    )
 
     topics = TaggableManager(
         through=TaggedPost,
@@ -233,6 +255,16 @@ class Post(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(hero_image="") | ~Q(hero_image_alt=""), name="post_image_has_alt_text"
+            ),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(draft_of__isnull=True),
+                name="unique_slug_of_post",
+                violation_error_message="Another post already has this web address.",
+            ),
+            models.CheckConstraint(
+                condition=Q(draft_of__isnull=True) | ~Q(status="published"),
+                name="working_draft_never_published",
             ),
         ]
 
@@ -265,7 +297,8 @@ class Post(models.Model):
     def _keep_slug_history(self, before):
         """Links to a public post's old address keep working; a post taking a slug owns it."""
         old_slug, old_published_at = before or (None, None)
-        if old_slug == self.slug:
+        # A working draft's slug is only a proposal until it is published onto its post.
+        if old_slug == self.slug or self.draft_of_id:
             return
         # The live post wins: its address is never also a former one (and so never a loop).
         FormerSlug.objects.filter(slug=self.slug).delete()
@@ -275,6 +308,13 @@ class Post(models.Model):
     def clean(self):
         # Runs before the constraint checks of a form: "publish" with no date means now.
         self._publish_now_if_undated()
+        if self.is_working_draft and self.slug:
+            # Checked here, as the database's rule covers only posts the public may reach.
+            taken = Post.objects.filter(slug=self.slug, draft_of__isnull=True).exclude(
+                pk=self.draft_of_id
+            )
+            if taken.exists():
+                raise ValidationError({"slug": "Another post already has this web address."})
 
     def _publish_now_if_undated(self):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
@@ -287,6 +327,15 @@ class Post(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def is_working_draft(self):
+        return self.draft_of_id is not None
+
+    @property
+    def private_to_staff(self):
+        """Whether writing this row changes nothing public (flse_hub.freshness asks)."""
+        return self.is_working_draft
 
     @property
     def is_scheduled(self):
@@ -385,6 +434,10 @@ class Credit(models.Model):
         return f"{self.public_name} ({self.get_role_display()})"
 
     @property
+    def private_to_staff(self):
+        return _of_working_draft(self.post_id)
+
+    @property
     def public_name(self):
         """The name the public sees: the label for anonymous credits."""
         if self.anonymous:
@@ -470,6 +523,10 @@ class Resource(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def private_to_staff(self):
+        return _of_working_draft(self.post_id)
 
     @property
     def doi_url(self):

@@ -14,6 +14,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from posts import revisions
 from posts.models import Post, ReviewEvent
 
 Status = Post.Status
@@ -130,14 +131,20 @@ def unpublish(post, by, *, comment="", base_url=None):
     return move(post, Status.DRAFT, by, comment=comment, base_url=base_url)
 
 
-def merge_working_draft(post, by):
-    """HOOK for the revisions work (issue 10): a live post's working draft goes live here.
+def merge_working_draft(draft, by):
+    """A live post's working draft goes live: its content is copied onto the live post
+    (posts.drafts), which keeps its address and date; the draft row is removed."""
+    from django.core.exceptions import PermissionDenied, ValidationError
 
-    When posts.drafts exists, this calls `posts.drafts.publish_working_draft(draft, by)`
-    for the post's pending working draft, so that the version an editor publishes is
-    the one that goes public. Until then there is nothing to merge.
-    """
-    return None
+    from posts import drafts
+
+    try:
+        live, _warnings = drafts.publish_working_draft(draft, by)
+    except PermissionDenied as refused:
+        raise TransitionRefused(str(refused) or "You may not publish posts.") from refused
+    except ValidationError as refused:
+        raise TransitionRefused(" ".join(refused.messages)) from refused
+    return live
 
 
 def move(post, to_status, by, *, comment="", published_at=_UNSET, base_url=None):
@@ -158,9 +165,16 @@ def move(post, to_status, by, *, comment="", published_at=_UNSET, base_url=None)
                 post.published_at = published_at
             if from_status == Status.PUBLISHED and post.published_at == stored.published_at:
                 raise TransitionRefused("The post is already published with that date.")
-            merge_working_draft(post, by)
-        post.status = to_status
-        post.save()
+        if to_status == Status.PUBLISHED and stored.draft_of_id:
+            # A working draft is never published itself: its text goes onto the live post,
+            # and the step is recorded there (the draft's own row is gone).
+            post.save()
+            post = merge_working_draft(post, by)
+        else:
+            post.status = to_status
+            post.save()
+            # The step is a save of the post like any other: it is in the post's history.
+            revisions.record_revision(post, by, f"Moved to {Status(to_status).label.lower()}.")
         event = ReviewEvent.objects.create(
             post=post,
             from_status=from_status,

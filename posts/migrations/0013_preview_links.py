@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('posts', '0011_roles_and_review'),
+        ('posts', '0012_post_revisions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
