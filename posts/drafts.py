@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from posts import revisions
-from posts.models import Post
+from posts.models import Post, record_slug_change
 
 
 def can_publish(user):
