@@ -159,8 +159,20 @@ def test_staff_who_may_not_change_posts_get_nothing(client, django_user_model, d
         assert "contributor-answers-panel" not in page.text
 
 
-def test_staff_who_may_change_posts_manage_links(client, django_user_model, draft):
-    client.force_login(staff(django_user_model, "writer", "change_post"))
+def test_a_writer_who_may_change_the_post_still_makes_no_links(
+    client, django_user_model, draft
+):
+    # Sending a version out for agreement is an editor's step, as publishing is.
+    client.force_login(staff(django_user_model, "writer", "change_post", "change_any_post"))
+    assert client.get(links_url(draft)).status_code == 403
+    assert create(client, draft).status_code == 403
+    assert PreviewLink.objects.count() == 0
+
+
+def test_editors_manage_links(client, django_user_model, draft):
+    client.force_login(
+        staff(django_user_model, "editor", "change_post", "change_any_post", "publish_post")
+    )
     assert client.get(links_url(draft)).status_code == 200
     assert create(client, draft).status_code == 201
     page = client.get(change_url(draft))
