@@ -380,7 +380,13 @@ class PostAdmin(PostRevisionsAdminMixin, PreviewAdminMixin, admin.ModelAdmin):
         back as stored, so that only workflow.move, after the credits and topics are
         saved, changes what the public sees.
         """
-        stored = form.initial if change else {"status": Post.Status.DRAFT, "published_at": None}
+        stored = {"status": Post.Status.DRAFT, "published_at": None}
+        if change:
+            # A working draft's form has no publishing fields: its own values stand.
+            stored = {
+                "status": form.initial.get("status", obj.status),
+                "published_at": form.initial.get("published_at", obj.published_at),
+            }
         target = {"status": obj.status, "published_at": obj.published_at}
         obj.status = stored["status"]
         if obj.status == Post.Status.PUBLISHED:

@@ -99,6 +99,10 @@ def check_target(value):
 
 def _matching(path, query):
     """Redirects whose old address matches a request's path and query, best first."""
+    max_length = Redirect._meta.get_field("old_path").max_length
+    # No stored address holds a NUL (PostgreSQL refuses it in a query) or is this long.
+    if "\x00" in path or "\x00" in query or len(path) > max_length + 1:
+        return []
     paths = [path, path[:-1] if path.endswith("/") and len(path) > 1 else path + "/"]
     queries = [normalise_query(query), ""] if query else [""]
     found = list(

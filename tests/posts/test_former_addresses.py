@@ -110,22 +110,28 @@ def test_a_post_page_that_exists_never_looks_at_old_addresses(client):
 
 
 def test_renaming_through_the_admin_keeps_the_old_address(staff_client, client):
+    """A live post is renamed as any of its edits is made: in its working draft, then
+    published (posts.drafts); the old address answers from then on."""
     post = make_post("Admin renamed", slug="admin-renamed")
+    start = reverse("admin:posts_post_working_draft", args=[post.pk, "start"])
+    draft_url = staff_client.post(start)["Location"]
+    draft = Post._base_manager.get(draft_of=post)
     data = {
         "title": post.title,
         "slug": "admin-renamed-later",
         "standfirst": post.standfirst,
         "body": post.body,
-        "status": "published",
-        "published_at_0": timezone.localtime(post.published_at).strftime("%Y-%m-%d"),
-        "published_at_1": timezone.localtime(post.published_at).strftime("%H:%M:%S"),
         "credits-TOTAL_FORMS": "0",
         "credits-INITIAL_FORMS": "0",
         "resources-TOTAL_FORMS": "0",
         "resources-INITIAL_FORMS": "0",
     }
-    response = staff_client.post(reverse("admin:posts_post_change", args=[post.pk]), data)
+    response = staff_client.post(draft_url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
+    # Not public yet: the live post keeps its address until the draft is published.
+    assert client.get("/posts/admin-renamed/").status_code == 200
+    publish = reverse("admin:posts_post_working_draft", args=[draft.pk, "publish"])
+    assert staff_client.post(publish).status_code == 302
     assert client.get("/posts/admin-renamed/cite.bib")["Location"] == (
         "/posts/admin-renamed-later/cite.bib"
     )

@@ -159,9 +159,7 @@ def test_staff_who_may_not_change_posts_get_nothing(client, django_user_model, d
         assert "contributor-answers-panel" not in page.text
 
 
-def test_a_writer_who_may_change_the_post_still_makes_no_links(
-    client, django_user_model, draft
-):
+def test_a_writer_who_may_change_the_post_still_makes_no_links(client, django_user_model, draft):
     # Sending a version out for agreement is an editor's step, as publishing is.
     client.force_login(staff(django_user_model, "writer", "change_post", "change_any_post"))
     assert client.get(links_url(draft)).status_code == 403
@@ -213,7 +211,7 @@ def test_per_post_permission_is_asked_for(rf, django_user_model):
             return obj is None or obj == mine
 
     request = rf.get("/")
-    request.user = staff(django_user_model, "writer", "change_post")
+    request.user = staff(django_user_model, "editor", "change_post", "publish_post")
     model_admin = OwnPostsOnly(Post, admin.site)
     assert may_manage_previews(model_admin, request, mine)
     assert not may_manage_previews(model_admin, request, theirs)

@@ -164,7 +164,9 @@ def test_revisions_need_view_permission_and_restore_needs_change(
     page = viewer.get(history)
     assert page.status_code == 200 and "Restore" not in page.content.decode()
     assert viewer.post(restore).status_code == 403
-    changer = staff_with(django_user_model, "changer", "view_post", "change_post")
+    changer = staff_with(
+        django_user_model, "changer", "view_post", "change_post", "change_any_post"
+    )
     assert "Restore" in changer.get(history).content.decode()
     assert changer.post(restore).status_code == 302
 
@@ -261,7 +263,9 @@ def test_publishing_and_discarding_from_the_admin_check_permissions(django_user_
     viewer = staff_with(django_user_model, "viewer", "view_post")
     assert viewer.post(publish).status_code == 403
     assert viewer.post(discard).status_code == 403
-    changer = staff_with(django_user_model, "changer", "view_post", "change_post")
+    changer = staff_with(
+        django_user_model, "changer", "view_post", "change_post", "change_any_post"
+    )
     assert "Discard the unpublished changes?" in changer.get(discard).content.decode()
     assert Post._base_manager.filter(pk=draft.pk).exists()
     assert changer.post(discard).status_code == 302

@@ -393,6 +393,7 @@ def test_a_page_past_the_end_is_404(client, demo):
 
 def test_query_count_is_constant(client):
     def count(q):
+        client.get("/")  # the site's settings and menus, read once per content version
         with CaptureQueriesContext(connection) as queries:
             response = client.get(reverse("posts:search"), {"q": q})
         assert response.status_code == 200
@@ -406,7 +407,8 @@ def test_query_count_is_constant(client):
     for i in range(3, 30):
         make_post(f"Housing first {i}", authors=people, topics=topics)
     assert count("housing") == small
-    assert small <= 15
+    # 15 for the posts, and one for the site's pages the same words find (flse_hub.site).
+    assert small <= 16
 
 
 # ------------------------------------------------------------- what the index may never hold
