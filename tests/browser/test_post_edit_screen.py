@@ -52,6 +52,9 @@ def test_the_post_form_gives_the_writing_the_width_and_never_scrolls_sideways(
 ):
     tab = signed_in_tab(open_tab, django_user_model, viewport)
     post = Post.objects.get(slug=CREDITED_POST)
+    # A draft: a live post's text is read-only, edited through a working draft (posts.drafts).
+    post.status = Post.Status.DRAFT
+    post.save()
     tab.goto(reverse("admin:posts_post_change", args=[post.pk]))
     page = tab.page
     page.locator(".ProseMirror[contenteditable=true]").wait_for()

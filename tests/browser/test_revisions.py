@@ -89,19 +89,20 @@ def test_writing_autosaves_and_leaving_with_unsaved_changes_asks_first(open_tab,
     page.keyboard.press("Control+End")
     page.keyboard.type(" Typed and kept.")
     page.locator("#autosave-status[data-state=saved]").wait_for()
-    assert "Saved at" in page.get_by_role("status").inner_text()
+    assert "Saved at" in page.locator("#autosave-status").inner_text()
     draft.refresh_from_db()
     assert draft.title == "Autosaved title" and "Typed and kept." in draft.body
     live.refresh_from_db()
     assert live.title != "Autosaved title"  # readers still see the published version
 
     # Everything typed is saved: leaving asks nothing.
-    page.click("#nav-sidebar a:text-is('Topics')")
-    page.wait_for_url("**/posts/topic/")
+    # (The post form has no app sidebar: the breadcrumbs are the way out.)
+    page.click(".breadcrumbs a:text-is('Home')")
+    page.wait_for_url(lambda url: "/change/" not in url)
     page.go_back()
     page.wait_for_selector("#id_standfirst")
 
-    # A change to the inlines is never autosaved: the sidebar link asks in words, and
+    # A change to the inlines is never autosaved: a link out asks in words, and
     # staying keeps the page as it was.
     page.fill("#id_credits-0-role_title", "Changed but not saved")
     asked = []
@@ -111,7 +112,7 @@ def test_writing_autosaves_and_leaving_with_unsaved_changes_asks_first(open_tab,
         dialog.dismiss()
 
     page.once("dialog", dismiss)
-    page.click("#nav-sidebar a:text-is('Topics')")
+    page.click(".breadcrumbs a:text-is('Home')")
     assert asked == [
         ("confirm", "You have unsaved changes to this post. Leave the page and lose them?")
     ]
@@ -139,8 +140,8 @@ def test_a_failed_autosave_says_so_and_keeps_the_text(open_tab, editor, settings
     page = tab.page
     tab.goto(reverse("admin:posts_post_change", args=[post.pk]))
     page.locator("#id_title").fill("")  # a title is required: the server refuses
-    page.get_by_role("status").filter(has_text="Not saved").wait_for()
-    assert "title" in page.get_by_role("status").inner_text().lower()
+    page.locator("#autosave-status").filter(has_text="Not saved").wait_for()
+    assert "title" in page.locator("#autosave-status").inner_text().lower()
     assert page.input_value("#id_title") == ""
     post.refresh_from_db()
     assert post.title != ""
