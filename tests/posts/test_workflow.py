@@ -553,3 +553,28 @@ def test_changing_a_live_posts_date_needs_the_publish_permission(client, django_
     assert response.status_code == 302
     assert snapshot(post) == before and post.title == "Live"
     assert not post.review_events.exists()
+
+
+# --- working drafts of live posts (posts.drafts) ----------------------------------------
+
+
+def test_publishing_a_working_draft_through_the_workflow_updates_the_live_post(writer, editor):
+    from posts import drafts
+
+    live = make_post("Live text", created_by=writer)
+    draft = drafts.start_working_draft(live, editor)
+    draft.title = "Corrected text"
+    draft.save()
+    workflow.submit(draft, editor)
+    # Someone who may not publish is refused, and nothing public changes.
+    with pytest.raises(workflow.TransitionRefused):
+        workflow.publish(draft, writer)
+    live.refresh_from_db()
+    assert live.title == "Live text"
+
+    event = workflow.publish(draft, editor)
+    live.refresh_from_db()
+    assert live.title == "Corrected text" and live.is_published
+    assert not Post._base_manager.filter(draft_of=live).exists()
+    assert (event.post_id, event.to_status) == (live.pk, Post.Status.PUBLISHED)
+    assert Post.objects.published().filter(title="Corrected text").count() == 1
