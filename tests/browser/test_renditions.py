@@ -23,13 +23,19 @@ HERO_POST = "punching-above-your-weight-getting-academically-published-as-a-non-
 PERSON = "emily-page"
 # Cumulative layout shift, as Chromium reports it to the page (buffered: it counts
 # shifts from before the observer started).
-LAYOUT_SHIFT = """
+LAYOUT_SHIFTS = """
 () => new Promise((resolve) => {
-  let total = 0;
+  const shifts = [];
+  const box = (rect) => [rect.x, rect.y, rect.width, rect.height];
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+    for (const entry of list.getEntries()) {
+      if (entry.hadRecentInput) continue;
+      shifts.push({value: entry.value, at: entry.startTime, sources: entry.sources.map((s) => ({
+        node: s.node ? (s.node.outerHTML || s.node.textContent || "").slice(0, 160) : null,
+        from: box(s.previousRect), to: box(s.currentRect)}))});
+    }
   }).observe({type: "layout-shift", buffered: true});
-  setTimeout(() => resolve(total), 300);
+  setTimeout(() => resolve(shifts), 300);
 })
 """
 # Brings each image into view in turn (a lazy one loads only then) and awaits it in the
@@ -95,7 +101,13 @@ def load(tab, path):
 def check_page(tab, axe):
     results = axe.run(tab.page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     assert results.violations_count == 0, results.generate_report()
-    assert tab.page.evaluate(LAYOUT_SHIFT) == 0
+    # An image arriving without reserved space moves what follows by its own height: a
+    # card thumbnail scores about 0.01, a hero 0.1 or more. One CI run on a loaded 2-core
+    # machine saw 0.00011 on the person page, which repeated runs under load could not
+    # reproduce; so the bar is a hundredth of the smallest image shift, and the sources
+    # are printed should a shift ever come close.
+    shifts = tab.page.evaluate(LAYOUT_SHIFTS)
+    assert sum(shift["value"] for shift in shifts) < 0.001, shifts
     overflow = tab.page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
