@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "people",
     "posts",
+    "posts.media",  # the media library (images and documents), used by posts
     "flse_hub.site",
 ]
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from taggit.models import Tag
 
+from posts.media.widgets import LibraryImageField
 from posts.models import Credit, Post, Resource, Topic
 from posts.search import search_ids
 from posts.search.query import parse
@@ -26,7 +27,9 @@ class CreditInline(admin.TabularInline):
 class ResourceInline(admin.StackedInline):
     model = Resource
     extra = 0
-    fields = [("kind", "order"), "title", "description", "url", "file", "doi"]
+    fields = [("kind", "order"), "title", "description", "url", "document", "doi"]
+    # A search box over the document library (bounded, paginated), with "+" to upload one.
+    autocomplete_fields = ["document"]
     verbose_name_plural = "resources (toolkits, reports, articles, links)"
 
 
@@ -38,6 +41,12 @@ class PostAdminForm(forms.ModelForm):
         required=False,
         widget=AutocompleteSelectMultiple(Post._meta.get_field("topics"), admin.site),
         help_text="Start typing to find a topic. New topics are added under Topics.",
+    )
+    hero_image = LibraryImageField(
+        required=False,
+        label="Image",
+        help_text="Shown at the top of the post and when it is shared. Its description, "
+        "caption and credit come from the media library.",
     )
 
     class Meta:
@@ -52,6 +61,7 @@ class PostAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["topics"] = list(self.instance.topics.values_list("pk", flat=True))
+        self.fields["hero_image"].offer(self.instance.hero_image_id)
 
 
 @admin.register(Post)
