@@ -53,19 +53,33 @@ def test_hero_images_and_resource_files_move_into_the_library_and_back(media_roo
         (media_root / "posts/shared.png").write_bytes(png())
         (media_root / "resources/report.pdf").write_bytes(PDF)
         common = {"standfirst": "S", "status": "draft"}
-        first = Post.objects.create(title="First", slug="first", hero_image="posts/shared.png",
-                                    hero_image_alt="A red card", hero_image_width=30,
-                                    hero_image_height=20, **common)  # fmt: skip
+        first = Post.objects.create(
+            title="First",
+            slug="first",
+            hero_image="posts/shared.png",
+            hero_image_alt="A red card",
+            hero_image_width=30,
+            hero_image_height=20,
+            **common,
+        )
         # The same file on a second post, described differently there.
-        second = Post.objects.create(title="Second", slug="second", hero_image="posts/shared.png",
-                                     hero_image_alt="Red, on the second post", hero_image_width=30,
-                                     hero_image_height=20, **common)  # fmt: skip
+        second = Post.objects.create(
+            title="Second",
+            slug="second",
+            hero_image="posts/shared.png",
+            hero_image_alt="Red, on the second post",
+            hero_image_width=30,
+            hero_image_height=20,
+            **common,
+        )
         # A file lost before the migration still gets its record: nothing is dropped.
-        lost = Post.objects.create(title="Lost", slug="lost", hero_image="posts/gone.jpg",
-                                   hero_image_alt="Gone", **common)  # fmt: skip
+        lost = Post.objects.create(
+            title="Lost", slug="lost", hero_image="posts/gone.jpg", hero_image_alt="Gone", **common
+        )
         plain = Post.objects.create(title="Plain", slug="plain", **common)
-        report = Resource.objects.create(post=first, title="Report", description="2024",
-                                         file="resources/report.pdf")  # fmt: skip
+        report = Resource.objects.create(
+            post=first, title="Report", description="2024", file="resources/report.pdf"
+        )
         link = Resource.objects.create(post=first, title="Link", url="https://example.org/")
         before_rows = {
             p.pk: (p.hero_image.name, p.hero_image_alt, p.hero_image_width, p.hero_image_height)
@@ -79,17 +93,26 @@ def test_hero_images_and_resource_files_move_into_the_library_and_back(media_roo
         assert Image.objects.count() == 2  # shared.png once, gone.jpg once
         shared = Image.objects.get(file="posts/shared.png")
         assert (shared.alt, shared.width, shared.height, shared.decorative) == (
-            "A red card", 30, 20, False)  # fmt: skip
+            "A red card",
+            30,
+            20,
+            False,
+        )
         assert Post.objects.get(pk=first.pk).hero_image_id == shared.pk
         assert Post.objects.get(pk=first.pk).hero_image_alt == ""  # the library's is used
         moved_second = Post.objects.get(pk=second.pk)
         assert (moved_second.hero_image_id, moved_second.hero_image_alt) == (
-            shared.pk, "Red, on the second post")  # fmt: skip
+            shared.pk,
+            "Red, on the second post",
+        )
         assert Post.objects.get(pk=lost.pk).hero_image.file.name == "posts/gone.jpg"
         assert Post.objects.get(pk=plain.pk).hero_image_id is None
         document = Document.objects.get()
         assert (document.file.name, document.title, document.description) == (
-            "resources/report.pdf", "Report", "2024")  # fmt: skip
+            "resources/report.pdf",
+            "Report",
+            "2024",
+        )
         assert (document.size, document.file_type) == (len(PDF), "pdf")
         assert Resource.objects.get(pk=report.pk).document_id == document.pk
         assert Resource.objects.get(pk=link.pk).document_id is None
