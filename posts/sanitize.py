@@ -30,6 +30,9 @@ _MEDIA_IMAGE_PATH = re.compile(
     r"(?:[A-Za-z0-9_-]{1,64}/){0,4}[A-Za-z0-9_-]{1,64}\.(?:jpg|png|webp|gif)\Z"
 )
 _DIGITS = re.compile(r"[0-9]{1,12}\Z")
+# An image whose address was refused is no image. nh3 escapes ">" inside attribute values,
+# so a tag ends at the first ">".
+_IMG_WITHOUT_SRC = re.compile(r'<img(?![^>]*\ssrc=")[^>]*>')
 
 
 def _img_attribute(element, attribute, value):
@@ -67,5 +70,5 @@ def sanitize_html(html: str) -> str:
     """Return `html` reduced to the allowed tags, attributes and link schemes."""
     if not html:
         return ""
-    cleaned = _cleaner.clean(html)
+    cleaned = _IMG_WITHOUT_SRC.sub("", _cleaner.clean(html))
     return _EMPTY_PARAGRAPH.sub("", cleaned).strip()

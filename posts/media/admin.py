@@ -219,7 +219,8 @@ def chooser_params(query):
     field = query.get("field", "")
     return {
         "q": " ".join(query.get("q", "").split())[:MAX_QUERY_LENGTH],
-        "page": _bounded_int(query.get("page"), 1, MAX_PAGE, 1),
+        # Past the end is the last page (the paginator says which); nonsense is the first.
+        "page": min(_bounded_int(query.get("page"), 1, 10**20, 1), MAX_PAGE),
         "mode": mode if mode in ("hero", "body") else "",
         "field": field
         if field.isascii()
