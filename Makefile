@@ -103,3 +103,11 @@ bench-person-404: install
 .PHONY: bench-search
 bench-search: install
 	bash bench/run.sh
+
+# Renditions of an 8000 x 8000 hero (issue 11): time to make them (median of BENCH_ARGS
+# --runs, default 3), image bytes a 390 px phone downloads at DPR 3 and 1 before and after
+# (headless chromium), and Lighthouse 12.2.3 mobile before/after (installed with npm into
+# var/lighthouse on first use; --no-lighthouse skips it).
+.PHONY: bench-renditions
+bench-renditions: install
+	$(PY) bench/renditions_bench.py $(BENCH_ARGS)

@@ -6,7 +6,9 @@ a list of decisions and a bad value fails at start-up with a clear message.
 
 import ipaddress
 import os
+import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -188,6 +190,92 @@ def media_url(value):
             f"DJANGO_MEDIA_URL must be a path such as /media/, not {value!r}."
         )
     return path, ""
+
+
+S3_OPTIONS = {"region", "custom_domain", "location", "addressing_style"}
+HOST_AND_PORT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?")
+
+
+@dataclass(frozen=True)
+class MediaStorage:
+    backend: dict  # STORAGES["default"]
+    media_url: str  # where the files are read from (absolute)
+    origin: str  # what the site's CSP must allow images from
+
+
+def media_storage(value):
+    """MEDIA_STORAGE_URL as a MediaStorage, or None for files on local disk (the default).
+
+    s3://KEY:SECRET@host[:port]/bucket?region=eu-west-2     an S3-compatible store (https)
+    s3+http://KEY:SECRET@127.0.0.1:8333/bucket               the same over plain http (tests)
+    Options: custom_domain=media.example.org (a CDN in front; files are linked there),
+    location=prefix/inside/bucket, addressing_style=path|virtual (default path).
+    KEY and SECRET are percent-encoded; without them boto3 looks for credentials
+    itself (AWS_ACCESS_KEY_ID…, an instance role).
+    """
+    value = (value or "").strip()
+    if not value:
+        return None
+    example = "s3://KEY:SECRET@s3.eu-west-2.amazonaws.com/bucket?region=eu-west-2"
+    parts = urlsplit(value)
+    scheme = parts.scheme.lower()
+    bucket = parts.path.strip("/")
+    if scheme not in {"s3", "s3+http"} or not parts.hostname or not bucket or "/" in bucket:
+        raise ImproperlyConfigured(
+            f"MEDIA_STORAGE_URL must look like {example} (or be empty for local disk)."
+        )
+    flags = _query_flags(parts.query)
+    if unknown := sorted(set(flags) - S3_OPTIONS):
+        raise ImproperlyConfigured(
+            f"MEDIA_STORAGE_URL has unknown option(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(S3_OPTIONS))}."
+        )
+    custom_domain = flags.get("custom_domain", "").strip("/")
+    if custom_domain and not HOST_AND_PORT.fullmatch(custom_domain):
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE_URL custom_domain must be a host name such as media.example.org."
+        )
+    addressing_style = flags.get("addressing_style", "path")
+    if addressing_style not in {"path", "virtual"}:
+        raise ImproperlyConfigured("MEDIA_STORAGE_URL addressing_style must be path or virtual.")
+    location = flags.get("location", "").strip("/")
+    protocol = "http" if scheme == "s3+http" else "https"
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured("MEDIA_STORAGE_URL has a bad port.") from None
+    host = parts.hostname + (f":{port}" if port else "")
+    endpoint = f"{protocol}://{host}"
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint,
+        "region_name": flags.get("region") or "us-east-1",
+        "access_key": unquote(parts.username) if parts.username else None,
+        "secret_key": unquote(parts.password) if parts.password else None,
+        "custom_domain": custom_domain or None,
+        "url_protocol": f"{protocol}:",
+        "location": location,
+        "addressing_style": addressing_style,
+        "signature_version": "s3v4",
+        # Public, unsigned URLs: the same for every reader, so a CDN can cache them, and
+        # computed without a call to the store.
+        "querystring_auth": False,
+        # Names are random: no HEAD request per save to find a free one.
+        "file_overwrite": True,
+        "default_acl": None,
+    }
+    if custom_domain:
+        origin = f"{protocol}://{custom_domain}"
+        base = origin
+    elif addressing_style == "virtual":
+        origin = base = f"{protocol}://{bucket}.{host}"
+    else:
+        origin, base = endpoint, f"{endpoint}/{bucket}"
+    return MediaStorage(
+        backend={"BACKEND": "flse_hub.storage.MediaS3Storage", "OPTIONS": options},
+        media_url=f"{base}/{location + '/' if location else ''}",
+        origin=origin,
+    )
 
 
 UNIX_SOCKET = "unix"

@@ -26,12 +26,14 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date
 from django.views.decorators.http import require_safe
 
-from flse_hub.uploads import IMAGE, TYPES
+from flse_hub.uploads import IMAGE, TYPES, FileType
 
 # Older uploads predate the random names and may carry .jpeg.
 CONTENT_TYPES = {
     **{t.extension: t for t in TYPES.values()},
     "jpeg": TYPES["jpg"],
+    # Never accepted as an upload; only made by flse_hub.renditions when AVIF is on.
+    "avif": FileType("avif", "image/avif", IMAGE, "AVIF"),
 }
 HEADERS = {
     "X-Content-Type-Options": "nosniff",

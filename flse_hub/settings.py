@@ -22,6 +22,7 @@ from flse_hub.env import (
     env_rate,
     env_web_url,
     mailers_from_url,
+    media_storage,
     media_url,
     rq_queues_from_url,
     secret_key,
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "posts",
     "posts.media",  # the media library (images and documents), used by posts
     "flse_hub.site",
+    "flse_hub.renditions",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +171,9 @@ FLSE_IMAGE_MAX_BYTES = env_megabytes("FLSE_IMAGE_MAX_MB", 10)
 # Checked from the image header before any decoding: 40 megapixels is a 7,000 by
 # 5,700 photo, and about 160 MB of memory once decoded.
 FLSE_IMAGE_MAX_PIXELS = env_int("FLSE_IMAGE_MAX_PIXELS", 40_000_000)
+# Responsive image renditions (flse_hub.renditions): AVIF beside WebP made the worker
+# 40% slower and its files were no smaller than WebP's (make bench-renditions), so off.
+FLSE_RENDITION_AVIF = env_bool("FLSE_RENDITION_AVIF", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -179,6 +184,17 @@ STORAGES = {
         )
     },
 }
+# MEDIA_STORAGE_URL=s3://… keeps uploads in S3-compatible object storage instead
+# (flse_hub.storage; README "Media in object storage"): files are then linked on the
+# store or its CDN, which the CSP allows, and the app serves none.
+if MEDIA_STORAGE := media_storage(os.environ.get("MEDIA_STORAGE_URL")):
+    if os.environ.get("DJANGO_MEDIA_URL"):
+        raise ImproperlyConfigured(
+            "Set DJANGO_MEDIA_URL or MEDIA_STORAGE_URL, not both: a CDN in front of object "
+            "storage is MEDIA_STORAGE_URL's custom_domain option."
+        )
+    STORAGES["default"] = MEDIA_STORAGE.backend
+    MEDIA_URL, MEDIA_ORIGIN = MEDIA_STORAGE.media_url, MEDIA_STORAGE.origin
 # Tests and `make run` serve static files straight from the app folders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False

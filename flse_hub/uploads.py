@@ -37,6 +37,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import signals
 from django.db.models.fields.files import FieldFile, ImageFieldFile
+from django.dispatch import Signal
 from django.utils.deconstruct import deconstructible
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
@@ -562,6 +563,15 @@ class ValidatedImageFieldFile(_ValidatedSave, ImageFieldFile):
 # model still names it.
 _FILE_FIELDS = []
 
+# Sent (storage=, name=) after a stored file no row names any more has been deleted, so
+# that what was derived from it (flse_hub.renditions) goes too. Runs after the commit.
+file_removed = Signal()
+
+
+def image_fields():
+    """Every ValidatedImageField of every installed model."""
+    return [field for field in _FILE_FIELDS if isinstance(field, models.ImageField)]
+
 
 def _delete_unless_referenced(storage, name):
     # Runs after the commit, so it sees what the database now holds. With 128 random
@@ -570,6 +580,7 @@ def _delete_unless_referenced(storage, name):
         if field.model._base_manager.filter(**{field.attname: name}).exists():
             return
     storage.delete(name)
+    file_removed.send(sender=_delete_unless_referenced, storage=storage, name=name)
 
 
 def _forget_file_on_commit(field, name, using):

@@ -13,6 +13,7 @@ from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from flse_hub.renditions.lookup import RenditionsQuerySetMixin
 from people.models import Person
 from posts.media.body import resolve_body_images
 from posts.sanitize import sanitize_html
@@ -96,26 +97,22 @@ class TaggedPost(TaggedItemBase):
         ]
 
 
-class PostQuerySet(models.QuerySet):
+class PostQuerySet(RenditionsQuerySetMixin, models.QuerySet):
     def published(self):
         """Posts the public may see: published, with a publication time not in the future."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
 
     def with_card_data(self):
-        """Prefetch what a post card shows (public bylines and topics) in two queries."""
-        return (
-            self.defer("body")
-            .select_related("hero_image")
-            .prefetch_related(
-                Prefetch(
-                    "credits",
-                    queryset=Credit.objects.filter(role=Credit.Role.AUTHOR).select_related(
-                        "person"
-                    ),
-                    to_attr="author_credits",
-                ),
-                "topics",
-            )
+        """Prefetch what a post card shows (public bylines, topics, image renditions)."""
+        cards = self.defer("body").select_related("hero_image")
+        cards = cards.with_renditions("hero_image__file")
+        return cards.prefetch_related(
+            Prefetch(
+                "credits",
+                queryset=Credit.objects.filter(role=Credit.Role.AUTHOR).select_related("person"),
+                to_attr="author_credits",
+            ),
+            "topics",
         )
 
     def credited_publicly_to(self, person):

@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, ListView
 
+from flse_hub.renditions.lookup import share_image_url
 from posts.citations import Citation, cited_authors
 from posts.forms import PostFilterForm
 from posts.models import Credit, Post, Resource, Topic, publicly_credited_people
@@ -129,7 +130,9 @@ class PostDetailView(DetailView):
         authors = [c for c in credits if c.role == Credit.Role.AUTHOR]
         url = self.request.build_absolute_uri(post.get_absolute_url())
         image_url = (
-            self.request.build_absolute_uri(post.hero_image.file.url) if post.hero_image else ""
+            self.request.build_absolute_uri(share_image_url(post.hero_image.file))
+            if post.hero_image
+            else ""
         )
         # A staff preview of a draft has no date to cite or describe yet.
         published = post.is_published

@@ -19,3 +19,7 @@ def staff_client(client, django_user_model):
     )
     client.force_login(user)
     return client
+
+
+# A real S3-compatible server (SeaweedFS) and the storage the media tests run against.
+from tests.s3 import media_storage, seaweedfs  # noqa: E402, F401

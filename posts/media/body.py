@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from flse_hub.renditions.lookup import attach
+
 IMG_TAG = re.compile(r'<img((?:\s+[a-z-]{1,20}(?:="[^"]{0,2000}")?){0,10})\s*/?>')
 ATTRIBUTE = re.compile(r'([a-z-]{1,20})(?:="([^"]{0,2000})")?')
 FIGURE = re.compile(r"<figure>(.{0,20000}?)</figure>", re.DOTALL)
@@ -75,7 +77,7 @@ def render_body_images(html):
     """The body with each library image drawn by includes/image.html (one query).
 
     Pages show what the record says now (a replaced file, a corrected description) and
-    the one image template decides the markup (renditions can take over there).
+    the one image template decides the markup: a <picture> of the renditions.
     """
     from posts.media.models import Image
 
@@ -83,6 +85,8 @@ def render_body_images(html):
     if not ids:
         return mark_safe(html)  # noqa: S308 — a body is sanitised before it is stored
     images = Image.objects.in_bulk(ids)
+    # All the body's renditions in one query, not one per image.
+    attach(images.values(), "file")
 
     def draw_img(match):
         attrs = _attributes(match)
@@ -97,7 +101,7 @@ def render_body_images(html):
                 "image": image,
                 "alt": alt or image.alt_text,
                 "loading": "lazy",
-                "sizes": "(min-width: 48rem) 46rem, 100vw",
+                "sizes": "(min-width: 42.5rem) 40rem, calc(100vw - 2rem)",
             },
         ).strip()
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from flse_hub.renditions.lookup import RenditionsQuerySetMixin
 from flse_hub.uploads import (
     DOCUMENT,
     IMAGE,
@@ -23,6 +24,10 @@ from flse_hub.uploads import (
 )
 
 FOCAL_STEPS = 10  # object-position classes go in tenths: .focal-x-0 … .focal-x-100
+
+
+class ImageQuerySet(RenditionsQuerySetMixin, models.QuerySet):
+    """`.with_renditions("file")`: a page of thumbnails looks renditions up in one query."""
 
 
 class Image(models.Model):
@@ -88,6 +93,8 @@ class Image(models.Model):
     )
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
+    objects = ImageQuerySet.as_manager()
+
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
         constraints = [
@@ -123,6 +130,11 @@ class Image(models.Model):
         x = round(self.focal_x * FOCAL_STEPS) * (100 // FOCAL_STEPS)
         y = round(self.focal_y * FOCAL_STEPS) * (100 // FOCAL_STEPS)
         return f"focal-x-{x} focal-y-{y}"
+
+    @property
+    def crop_classes(self):
+        """The classes of a cropped display: `crop` and, when set, the focal point's."""
+        return f"crop {self.focal_classes}".strip()
 
     @property
     def object_position(self):
