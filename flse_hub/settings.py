@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "reversion",  # revisions of posts (posts/revisions.py) and pages (flse_hub.site)
     "people",
     "posts",
+    "posts.media",  # the media library (images and documents), used by posts
     "flse_hub.site",
     "flse_hub.renditions",
 ]

@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AdminFileWidget, AutocompleteSelectMultiple
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
@@ -12,6 +12,7 @@ from taggit.models import Tag
 
 from posts import roles, workflow
 from posts.admin_revisions import LockedOnLivePostInline, PostRevisionsAdminMixin
+from posts.media.widgets import LibraryImageField
 from posts.models import WORDS_PER_MINUTE, Credit, Post, Resource, ReviewEvent, Topic
 from posts.previews.admin import PreviewAdminMixin
 from posts.search import search_ids
@@ -39,7 +40,9 @@ class CreditInline(LockedOnLivePostInline, admin.StackedInline):
 class ResourceInline(LockedOnLivePostInline, admin.StackedInline):
     model = Resource
     extra = 0
-    fields = ["kind", "title", "description", "url", "file", "doi"]
+    fields = ["kind", "title", "description", "url", "document", "doi"]
+    # A search box over the document library (bounded, paginated), with "+" to upload one.
+    autocomplete_fields = ["document"]
     verbose_name_plural = "resources (toolkits, reports, articles, links)"
 
 
@@ -55,22 +58,6 @@ def number_rows_in_listed_order(formset):
         if row.order != position:
             row.order = position
             row.save(update_fields=["order"])
-
-
-class HeroImageWidget(AdminFileWidget):
-    """The file box with a thumbnail of the current image beside it."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        box = super().render(name, value, attrs, renderer)
-        if not (value and getattr(value, "url", None)):
-            return box
-        # alt="": the image description is the next field; the thumbnail only shows which.
-        return format_html(
-            '<div class="hero-image-input"><img class="hero-image-thumbnail" src="{}" alt="" '
-            'width="160">{}</div>',
-            value.url,
-            box,
-        )
 
 
 def topic_names(text):
@@ -101,6 +88,12 @@ class PostAdminForm(forms.ModelForm):
         "support’. Each is created when you save, with its own page on the site once a "
         "published post has it.",
     )
+    hero_image = LibraryImageField(
+        required=False,
+        label="Image",
+        help_text="Shown at the top of the post and when it is shared. Its description, "
+        "caption and credit come from the media library.",
+    )
     # Set by PostAdmin.get_form from the user's posts.add_topic permission.
     may_add_topics = False
 
@@ -111,7 +104,6 @@ class PostAdminForm(forms.ModelForm):
             "title", "slug", "standfirst", "body", "status", "published_at", "featured",
             "hero_image", "hero_image_alt", "content_note", "doi", "seo_title", "seo_description",
         ]  # fmt: skip
-        widgets = {"hero_image": HeroImageWidget}
 
     review_comment = forms.CharField(
         label="Comment for the review",
@@ -129,6 +121,8 @@ class PostAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["topics"] = list(self.instance.topics.values_list("pk", flat=True))
+        if "hero_image" in self.fields:  # absent when read-only (view-only staff)
+            self.fields["hero_image"].offer(self.instance.hero_image_id)
         if "status" in self.fields and self.user is not None:
             # Offer only the steps this user may take; clean() refuses any other posted.
             offered = {self.instance.status, *workflow.allowed_targets(self.user, self.instance)}

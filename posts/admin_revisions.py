@@ -34,7 +34,8 @@ from posts.models import Post
 AUTOSAVE_FIELDS = ["title", "standfirst", "body", "content_note", "seo_title", "seo_description"]
 # A body this long is far beyond any post (the longest demo post is ~30,000 characters).
 AUTOSAVE_MAX_BYTES = 1_000_000
-LOCKED_ON_LIVE = [*revisions.CONTENT_FIELDS, "topics"]
+# Form fields, so a foreign key by its name (`hero_image`), not its column.
+LOCKED_ON_LIVE = [name.removesuffix("_id") for name in revisions.CONTENT_FIELDS] + ["topics"]
 PUBLISHING_FIELDS = {"status", "published_at", "featured"}
 
 

@@ -21,6 +21,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from posts.media.body import absolute_image_urls
 from posts.models import Post, Topic, publicly_credited_people
 
 FEED_LENGTH = 50
@@ -152,7 +153,7 @@ class PostFeed(Feed):
                 )
                 for credit in post.author_credits
             ],
-            "content": post.body,
+            "content": absolute_image_urls(post.body, self.request.build_absolute_uri),
         }
 
 

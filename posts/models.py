@@ -8,17 +8,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.html import strip_tags
-from django.utils.text import slugify
+from django.utils.text import format_lazy, slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
 from flse_hub.renditions.lookup import RenditionsQuerySetMixin
 from flse_hub.rich_text import rich_text_field
-from flse_hub.uploads import RandomName, ValidatedFileField, ValidatedImageField
 from people.models import Person
+from posts.media.body import resolve_body_images
 from posts.sanitize import sanitize_html
 
 WORDS_PER_MINUTE = 200
@@ -119,7 +119,8 @@ class PostQuerySet(RenditionsQuerySetMixin, models.QuerySet):
 
     def with_card_data(self):
         """Prefetch what a post card shows (public bylines, topics, image renditions)."""
-        cards = self.defer("body").with_renditions("hero_image")
+        cards = self.defer("body").select_related("hero_image")
+        cards = cards.with_renditions("hero_image__file")
         return cards.prefetch_related(
             Prefetch(
                 "credits",
@@ -154,29 +155,32 @@ class Post(models.Model):
         help_text="The summary paragraph shown under the title, on post cards and in search "
         "results. One or two sentences."
     )
-    body = rich_text_field(blank=True)
+    body = rich_text_field(
+        # Images from the media library only: the Figure dialog's "Browse..." opens the
+        # library's chooser; the sanitiser and posts.media.body keep nothing else.
+        image_picker_url=format_lazy("{}?mode=body", reverse_lazy("admin:media_image_choose")),
+        blank=True,
+    )
     content_note = models.CharField(
         max_length=300,
         blank=True,
         help_text="A warning shown before the post, e.g. ‘This post discusses domestic abuse.’",
     )
-    hero_image = ValidatedImageField(
-        "image",
-        upload_to=RandomName("posts"),
-        width_field="hero_image_width",
-        height_field="hero_image_height",
+    hero_image = models.ForeignKey(
+        "media.Image",
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
-        help_text="A JPEG, PNG, WebP or GIF. It is saved afresh, which removes location "
-        "and other hidden data from photos.",
+        related_name="hero_of_posts",
+        verbose_name="image",
+        help_text="Shown at the top of the post and when it is shared. Its description, "
+        "caption and credit come from the media library.",
     )
-    # Filled when the image is saved, so that pages never open the file to size it.
-    hero_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    hero_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     hero_image_alt = models.CharField(
-        "image description",
+        "image description for this post",
         max_length=250,
         blank=True,
-        help_text="Describe the image for people who cannot see it. Required with an image.",
+        help_text="Optional. Replaces the library's description of the image on this post only.",
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(
@@ -253,9 +257,6 @@ class Post(models.Model):
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="published_post_has_date",
             ),
-            models.CheckConstraint(
-                condition=Q(hero_image="") | ~Q(hero_image_alt=""), name="post_image_has_alt_text"
-            ),
             models.UniqueConstraint(
                 fields=["slug"],
                 condition=Q(draft_of__isnull=True),
@@ -276,9 +277,11 @@ class Post(models.Model):
         self._publish_now_if_undated()
         # The search index is updated from post_save; one transaction keeps the two in step.
         with transaction.atomic(using=kwargs.get("using")):
+            self.body, image_ids = resolve_body_images(self.body)
             before = self._stored_address(kwargs.get("using"), kwargs.get("update_fields"))
             super().save(*args, **kwargs)
             self._keep_slug_history(before)
+            PostBodyImage.record(self, image_ids)
 
     def get_absolute_url(self):
         return reverse("posts:detail", kwargs={"slug": self.slug})
@@ -375,6 +378,13 @@ class Post(models.Model):
     @property
     def meta_description(self):
         return self.seo_description or self.standfirst
+
+    @property
+    def hero_alt_text(self):
+        """The hero's alt text here: this post's own description, else the library's."""
+        if not self.hero_image:
+            return ""
+        return self.hero_image_alt or self.hero_image.alt_text
 
 
 class Credit(models.Model):
@@ -490,11 +500,15 @@ class Resource(models.Model):
         validators=[web_url_validator],
         help_text="Starts with https:// (or http://).",
     )
-    file = ValidatedFileField(
-        upload_to=RandomName("resources"),
+    document = models.ForeignKey(
+        "media.Document",
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
-        help_text="A PDF, a Word, Excel or PowerPoint file, an OpenDocument file, a CSV or "
-        "plain-text file, or an image.",
+        related_name="resources",
+        verbose_name="file",
+        help_text="A file from the media library (PDF, Word, Excel, PowerPoint, OpenDocument, "
+        "CSV, plain text or an image).",
     )
     doi = models.CharField(
         "DOI",
@@ -509,8 +523,8 @@ class Resource(models.Model):
         ordering = ["post", "order", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(url="") | ~Q(file="") | ~Q(doi=""),
-                name="resource_has_link_file_or_doi",
+                condition=~Q(url="") | Q(document__isnull=False) | ~Q(doi=""),
+                name="resource_has_link_document_or_doi",
             ),
             # The validator guards forms; this guards every other way in (imports, the ORM).
             models.CheckConstraint(
@@ -532,11 +546,14 @@ class Resource(models.Model):
     def doi_url(self):
         return doi_link(self.doi)
 
+    # What a library document used by a resource counts as used in (posts.media.usage).
+    library_owner = "post"
+
     @property
     def href(self):
         """Where the resource links to: its file, its web address or its DOI; "" if none is safe."""
-        if self.file:
-            return self.file.url
+        if self.document_id:
+            return self.document.file.url
         # The database refuses other schemes; this also covers a row that predates that rule.
         if self.url and is_web_url(self.url):
             return self.url
@@ -592,6 +609,35 @@ def record_slug_change(post, old_slug):
         FormerSlug.objects.update_or_create(
             slug=old_slug, defaults={"post": post, "changed_at": timezone.now()}
         )
+
+
+class PostBodyImage(models.Model):
+    """A library image shown in a post's body: kept in step with the body on every save.
+
+    PROTECT makes the library refuse to delete an image some body still shows.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="body_image_uses")
+    image = models.ForeignKey("media.Image", on_delete=models.PROTECT, related_name="body_uses")
+
+    class Meta:
+        verbose_name = "image in a post's body"
+        verbose_name_plural = "images in posts' bodies"
+        constraints = [
+            models.UniqueConstraint(fields=["post", "image"], name="one_body_use_per_image")
+        ]
+
+    def __str__(self):
+        return f"In the body of “{self.post}”"
+
+    library_owner = "post"
+
+    @classmethod
+    def record(cls, post, image_ids):
+        ids = set(image_ids)
+        cls.objects.filter(post=post).exclude(image_id__in=ids).delete()
+        known = set(cls.objects.filter(post=post).values_list("image_id", flat=True))
+        cls.objects.bulk_create([cls(post=post, image_id=i) for i in sorted(ids - known)])
 
 
 # Preview links and contributors' answers belong to this app; importing them registers them.

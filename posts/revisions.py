@@ -34,13 +34,13 @@ from posts.models import Credit, Post, Resource, TaggedPost
 
 # What a revision restores and a working draft carries to the live post. Publishing
 # settings (status, publication date, featured) belong to the live post alone.
+# Foreign keys by their column (`hero_image_id`), as reversion's field_dict names them.
 CONTENT_FIELDS = [
-    "title", "slug", "standfirst", "body", "content_note", "hero_image", "hero_image_width",
-    "hero_image_height", "hero_image_alt", "doi", "seo_title", "seo_description",
+    "title", "slug", "standfirst", "body", "content_note", "hero_image_id", "hero_image_alt",
+    "doi", "seo_title", "seo_description",
 ]  # fmt: skip
 CREDIT_FIELDS = ["person_id", "role", "role_title", "anonymous", "public_label", "order"]
-RESOURCE_FIELDS = ["kind", "title", "description", "url", "file", "doi", "order"]
-FILE_FIELDS = {"hero_image", "file"}
+RESOURCE_FIELDS = ["kind", "title", "description", "url", "document_id", "doi", "order"]
 
 AUTOSAVE_COMMENT = "Autosaved."
 # An autosave replaces the post's newest revision when that is an autosave younger
@@ -112,20 +112,16 @@ class Snapshot:
     topic_ids: list = field(default_factory=list)
 
 
-def _plain(value):
-    return value.name if hasattr(value, "name") and hasattr(value, "storage") else value
-
-
 def snapshot_of_post(post):
     """The content of `post` as stored now."""
     return Snapshot(
-        fields={name: _plain(getattr(post, name)) for name in CONTENT_FIELDS},
+        fields={name: getattr(post, name) for name in CONTENT_FIELDS},
         credits=[
             {name: getattr(credit, name) for name in CREDIT_FIELDS}
             for credit in Credit.objects.filter(post=post).order_by("role", "order", "pk")
         ],
         resources=[
-            {name: _plain(getattr(resource, name)) for name in RESOURCE_FIELDS}
+            {name: getattr(resource, name) for name in RESOURCE_FIELDS}
             for resource in Resource.objects.filter(post=post).order_by("order", "pk")
         ],
         topic_ids=list(
@@ -146,7 +142,7 @@ def snapshot_of_version(version):
         | Q(content_type=types[Resource])
         | Q(content_type=types[TaggedPost])
     )
-    snapshot = Snapshot(fields={name: _plain(post_fields.get(name)) for name in CONTENT_FIELDS})
+    snapshot = Snapshot(fields={name: post_fields.get(name) for name in CONTENT_FIELDS})
     # The id the post had when recorded: a working draft's versions move to its live
     # post (adopt_history), while their credits still name the draft.
     post_id = post_fields.get("id") or int(version.object_id)
@@ -155,7 +151,7 @@ def snapshot_of_version(version):
         if related_version.content_type_id == types[Credit].pk and data["post_id"] == post_id:
             snapshot.credits.append({name: data[name] for name in CREDIT_FIELDS})
         elif related_version.content_type_id == types[Resource].pk and data["post_id"] == post_id:
-            snapshot.resources.append({name: _plain(data[name]) for name in RESOURCE_FIELDS})
+            snapshot.resources.append({name: data[name] for name in RESOURCE_FIELDS})
         elif data.get("content_object_id") == post_id:
             snapshot.topic_ids.append(data["tag_id"])
     snapshot.credits.sort(key=lambda credit: (credit["role"], credit["order"]))
@@ -167,18 +163,21 @@ def apply_snapshot(snapshot, target):
     """Make `target`'s content (fields, credits, resources, topics) that of `snapshot`.
 
     Returns warnings for what could not come back (a person, topic or file deleted
-    since). The post is saved last, so the search index and the content version are
+    since from the people, topics or media library). The post is saved last, so the search index and the content version are
     brought up to date with everything in place. Call it inside a transaction.
     """
     from people.models import Person
+    from posts.media.models import Document, Image
     from posts.models import Topic
 
     warnings = []
     fields = dict(snapshot.fields)
-    image = fields.get("hero_image")
-    if image and not Post._meta.get_field("hero_image").storage.exists(image):
-        warnings.append("The image is no longer stored: upload it again if you need it.")
-        fields.update(hero_image="", hero_image_width=None, hero_image_height=None)
+    image_id = fields.get("hero_image_id")
+    if image_id is not None and not Image.objects.filter(pk=image_id).exists():
+        warnings.append(
+            "The image has been deleted from the media library since: choose another."
+        )
+        fields["hero_image_id"] = None
     for name, value in fields.items():
         setattr(target, name, value)
     if target.pk is None:  # a new working draft: its rows need it saved first
@@ -199,15 +198,20 @@ def apply_snapshot(snapshot, target):
         Credit.objects.create(post=target, **credit)
 
     Resource.objects.filter(post=target).delete()
-    storage = Resource._meta.get_field("file").storage
+    documents = set(
+        Document.objects.filter(
+            pk__in=[r["document_id"] for r in snapshot.resources if r["document_id"]]
+        ).values_list("pk", flat=True)
+    )
     for resource in snapshot.resources:
-        if resource["file"] and not storage.exists(resource["file"]):
+        if resource["document_id"] is not None and resource["document_id"] not in documents:
             if not (resource["url"] or resource["doi"]):
                 warnings.append(
-                    f"The file of “{resource['title']}” is no longer stored; it is left out."
+                    f"The file of “{resource['title']}” has been deleted from the media "
+                    "library since; it is left out."
                 )
                 continue
-            resource = {**resource, "file": ""}
+            resource = {**resource, "document_id": None}
         Resource.objects.create(post=target, **resource)
 
     topics = list(Topic.objects.filter(pk__in=snapshot.topic_ids))

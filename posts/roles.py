@@ -32,6 +32,14 @@ _WRITE_OWN_POSTS = [
     "posts.delete_resource",
     "posts.view_topic",
     "people.view_person",
+    # The media library (posts.media): writers upload and describe images and files,
+    # and use anyone's; deleting one (refused while a post uses it) is the editors'.
+    "media.view_image",
+    "media.add_image",
+    "media.change_image",
+    "media.view_document",
+    "media.add_document",
+    "media.change_document",
     # To preview a draft page (flse_hub.site); editing pages is the editors'.
     "site.view_page",
 ]
@@ -47,6 +55,8 @@ GROUP_PERMISSIONS = {
         "posts.add_topic",
         "posts.change_topic",
         "posts.delete_topic",
+        "media.delete_image",
+        "media.delete_document",
         "people.add_person",
         "people.change_person",
         "people.delete_person",
@@ -79,10 +89,13 @@ GROUP_PERMISSIONS = {
 
 # Shown beside each group on the user's admin page.
 GROUP_DESCRIPTIONS = {
-    WRITERS: "write posts and edit their own drafts, submit them for review; cannot publish",
+    WRITERS: (
+        "write posts and edit their own drafts, submit them for review, upload images and "
+        "files; cannot publish"
+    ),
     EDITORS: (
         "review, publish, schedule and unpublish; edit any post; manage people, topics, "
-        "pages, redirects, menus and site settings"
+        "the media library, pages, redirects, menus and site settings"
     ),
     "Newsletter managers": "see, export and erase newsletter subscribers",
 }

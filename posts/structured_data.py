@@ -34,10 +34,14 @@ def blog_posting(post, credits, url, image_url=""):
         "keywords": [topic.name for topic in post.topics.all()],
     }
     if image_url:
+        image = post.hero_image
         data["image"] = {
             "@type": "ImageObject",
             "url": image_url,
-            "description": post.hero_image_alt,
+            "description": post.hero_alt_text,
+            **({"width": image.width, "height": image.height} if image.width else {}),
+            **({"caption": image.caption} if image.caption else {}),
+            **({"creditText": image.credit} if image.credit else {}),
         }
     if post.doi:
         data["sameAs"] = post.doi_url

@@ -7,7 +7,7 @@ from django.views.generic import DetailView, ListView
 from flse_hub.renditions.lookup import share_image_url
 from posts.citations import Citation, cited_authors
 from posts.forms import PostFilterForm
-from posts.models import Credit, Post, Topic, publicly_credited_people
+from posts.models import Credit, Post, Resource, Topic, publicly_credited_people
 from posts.structured_data import blog_posting
 
 POSTS_PER_PAGE = 10
@@ -95,9 +95,9 @@ class PostDetailView(DetailView):
 
     def get_queryset(self):
         posts = Post.objects.all() if self.may_preview() else Post.objects.published()
-        return posts.prefetch_related(
+        return posts.select_related("hero_image").prefetch_related(
             "topics",
-            "resources",
+            Prefetch("resources", queryset=Resource.objects.select_related("document")),
             Prefetch("credits", queryset=Credit.objects.select_related("person")),
         )
 
@@ -130,7 +130,7 @@ class PostDetailView(DetailView):
         authors = [c for c in credits if c.role == Credit.Role.AUTHOR]
         url = self.request.build_absolute_uri(post.get_absolute_url())
         image_url = (
-            self.request.build_absolute_uri(share_image_url(post.hero_image))
+            self.request.build_absolute_uri(share_image_url(post.hero_image.file))
             if post.hero_image
             else ""
         )

@@ -177,6 +177,17 @@ def _builders(owner):
         apps.get_model("site", "Redirect"): lambda: [
             apps.get_model("site", "Redirect").objects.create(old_path="/old/", target="/posts/")
         ],
+        # Library records naming a stored file (none is written: only rows are compared).
+        apps.get_model("media", "Image"): lambda: [
+            apps.get_model("media", "Image").objects.create(
+                title="Target", file="images/target.png", alt="A target", width=1, height=1
+            )
+        ],
+        apps.get_model("media", "Document"): lambda: [
+            apps.get_model("media", "Document").objects.create(
+                title="Target", file="documents/target.pdf", file_type="pdf", size=1
+            )
+        ],
         # The background worker's queue (django-tasks-db): a real queued task.
         apps.get_model("django_tasks_database", "DBTaskResult"): _queued_task,
     }

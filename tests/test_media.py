@@ -18,7 +18,7 @@ from lxml import html
 
 from flse_hub.env import media_url
 from flse_hub.media import media_headers
-from posts.models import Post
+from posts.media.models import Image as LibraryImage
 from tests.factories import make_post
 from tests.uploads_corpus import MINIMAL_PDF, image
 
@@ -145,22 +145,28 @@ def test_media_are_served_without_debug(client, media_root, settings):
 
 
 def test_post_page_renders_when_the_hero_file_is_gone(client, media_root):
-    post = make_post(
-        "Pictured", hero_image=SimpleUploadedFile("a.png", image("PNG")), hero_image_alt="A bench"
+    picture = LibraryImage.objects.create(
+        title="Bench", file=SimpleUploadedFile("a.png", image("PNG")), alt="A bench"
     )
-    (media_root / post.hero_image.name).unlink()
+    post = make_post("Pictured", hero_image=picture)
+    (media_root / picture.file.name).unlink()
     response = client.get(post.get_absolute_url())
     assert response.status_code == 200
     [img] = html.fromstring(response.content).xpath("//img[@class='post__image']")
     assert (img.get("width"), img.get("height"), img.get("alt")) == ("40", "30", "A bench")
-    assert img.get("src") == f"/media/{post.hero_image.name}"
+    assert img.get("src") == f"/media/{picture.file.name}"
 
 
 def test_post_page_renders_for_an_old_row_without_sizes_or_file(client, media_root):
     # A row from before the sizes were stored, whose file was never restored: Django's
     # ImageField would open the file on loading the row to fill the sizes in.
-    post = make_post("Old", published=True)
-    Post.objects.filter(pk=post.pk).update(hero_image="posts/2019/gone.jpg", hero_image_alt="x")
+    picture = LibraryImage.objects.create(
+        title="Old", file=SimpleUploadedFile("a.png", image("PNG")), alt="x"
+    )
+    LibraryImage.objects.filter(pk=picture.pk).update(
+        file="posts/2019/gone.jpg", width=None, height=None
+    )
+    post = make_post("Old", published=True, hero_image=picture)
     response = client.get(post.get_absolute_url())
     assert response.status_code == 200
     [img] = html.fromstring(response.content).xpath("//img[@class='post__image']")

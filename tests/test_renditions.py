@@ -1,5 +1,6 @@
-"""Responsive renditions: made by the worker from any image field, shown as <picture>,
-removed with their source, never made or looked for file by file in a request."""
+"""Responsive renditions: made by the worker from any image field (media library images
+and person photos), shown as <picture>, removed with their source, never made or looked
+for file by file in a request."""
 
 import io
 
@@ -16,6 +17,7 @@ from PIL import Image
 
 from flse_hub.renditions import make
 from flse_hub.renditions.models import Rendition
+from posts.media.models import Image as LibraryImage
 from posts.models import Post
 from tests.factories import make_person, make_post
 from tests.people.helpers import run_worker
@@ -48,10 +50,20 @@ def photo(size=(2000, 1000), fmt="JPEG", mode="RGB", name="hero.jpg"):
     return SimpleUploadedFile(name, out.getvalue())
 
 
-def pictured_post(title="Pictured", **fields):
-    fields.setdefault("hero_image", photo())
+def library_image(upload=None, title="A bench", **fields):
+    fields.setdefault("alt", f"{title}, described")
+    return LibraryImage.objects.create(title=title, file=upload or photo(), **fields)
+
+
+def pictured_post(title="Pictured", upload=None, **fields):
+    """A post whose hero is a new library image of `upload` (a noisy 2000 x 1000 JPEG)."""
+    fields.setdefault("hero_image", library_image(upload))
     fields.setdefault("hero_image_alt", "A bench by the sea")
     return make_post(title, **fields)
+
+
+def source(post):
+    return post.hero_image.file.name
 
 
 def made(source):
@@ -71,12 +83,16 @@ def test_widths_are_never_upscaled():
     assert make.target_widths(300) == [300]
 
 
-def test_saving_a_hero_image_queues_renditions_that_the_worker_makes():
-    post = pictured_post()
-    source = post.hero_image.name
+def test_saving_a_library_image_queues_renditions_that_the_worker_makes(
+    django_capture_on_commit_callbacks,
+):
+    # Saved on its own, as the library's upload form does: no post needed.
+    with django_capture_on_commit_callbacks(execute=True):
+        image = library_image()
+    assert DBTaskResult.objects.count() == 1
     assert Rendition.objects.count() == 0  # nothing made inside the request
     run_worker()
-    assert made(source) == {
+    assert made(image.file.name) == {
         (fmt, w, w // 2) for fmt in ("webp", "jpg") for w in (400, 800, 1200, 1600)
     }
     for rendition in Rendition.objects.filter(source=source):
@@ -96,9 +112,9 @@ def test_saving_a_hero_image_queues_renditions_that_the_worker_makes():
 
 
 def test_transparent_images_fall_back_to_png_and_small_ones_keep_their_width():
-    post = pictured_post(hero_image=photo((300, 200), "PNG", "RGBA", "logo.png"))
+    post = pictured_post(upload=photo((300, 200), "PNG", "RGBA", "logo.png"))
     run_worker()
-    assert made(post.hero_image.name) == {("webp", 300, 200), ("png", 300, 200)}
+    assert made(source(post)) == {("webp", 300, 200), ("png", 300, 200)}
 
 
 def test_a_person_photo_gets_renditions_and_the_person_page_shows_them(client):
@@ -118,7 +134,7 @@ def test_the_page_shows_the_original_until_the_worker_has_run(client):
     post = pictured_post()
     tree = page(client, post.get_absolute_url())
     [img] = tree.xpath("//img[@class='post__image']")
-    assert img.get("src") == url(post.hero_image.name)
+    assert img.get("src") == url(source(post))
     assert img.get("srcset") is None
     assert tree.xpath("//picture/source") == []
     assert (img.get("width"), img.get("height")) == ("2000", "1000")
@@ -154,7 +170,7 @@ def test_og_image_is_the_1200_wide_fallback_rendition(client):
     post = pictured_post()
     tree = page(client, post.get_absolute_url())
     [og] = tree.xpath("//meta[@property='og:image']/@content")
-    assert og == absolute(url(post.hero_image.name))  # none made yet
+    assert og == absolute(url(source(post)))  # none made yet
     run_worker()
     tree = page(client, post.get_absolute_url())
     [og] = tree.xpath("//meta[@property='og:image']/@content")
@@ -179,19 +195,20 @@ def test_a_missing_rendition_falls_back_to_the_nearest_that_exists(client):
     assert tree.xpath("//img[@class='post__image']/@src") == [url(jpeg_400)]
 
 
-def test_cards_show_small_lazy_decorative_images(client):
-    pictured_post("With image")
+def test_cards_show_small_lazy_images_cropped_on_the_focal_point(client):
+    pictured_post("With image", hero_image=library_image(focal_x=0.3, focal_y=0.7))
     make_post("Without image")
     run_worker()
     tree = page(client, reverse("posts:list"))
     cards = {
         card.xpath("string(.//h2)").strip(): card
-        for card in tree.xpath("//article[@class='post-card']")
+        for card in tree.xpath("//article[contains(@class, 'post-card')]")
     }
     assert cards["Without image"].xpath(".//img") == []
     [img] = cards["With image"].xpath(".//picture//img")
-    assert img.get("class") == "post-card__image"
-    assert img.get("alt") == ""  # the card's title says what the post is
+    assert img.get("class") == "post-card__image crop focal-x-30 focal-y-70"
+    # The library's description (or alt="" for an image marked decorative there).
+    assert img.get("alt") == "A bench, described"
     assert (img.get("loading"), img.get("decoding")) == ("lazy", "async")
     assert img.get("fetchpriority") is None
     assert img.get("width") and img.get("height")
@@ -218,53 +235,55 @@ def test_rendition_files_are_served_with_the_inert_media_headers(client, storage
         assert body[:4] in (b"RIFF", b"\xff\xd8\xff\xe0")
 
 
-def test_renditions_go_when_their_source_is_replaced_or_deleted(
+def test_renditions_go_when_a_library_image_is_replaced_or_deleted(
     django_capture_on_commit_callbacks,
 ):
     post = pictured_post()
+    image = post.hero_image
     run_worker()
     first = list(Rendition.objects.values_list("name", flat=True))
     assert len(first) == 8 and all(default_storage.exists(n) for n in first)
     with django_capture_on_commit_callbacks(execute=True):
-        post.hero_image = photo((500, 250))
-        post.save()
+        image.file = photo((500, 250))
+        image.save()
     assert not any(default_storage.exists(n) for n in first)
     assert not Rendition.objects.filter(name__in=first).exists()
     run_worker()
     second = list(Rendition.objects.values_list("name", flat=True))
     assert {r.width for r in Rendition.objects.all()} == {400, 500}
     with django_capture_on_commit_callbacks(execute=True):
-        post.delete()
+        post.delete()  # the hero is PROTECTed while a post uses it
+        image.delete()
     assert Rendition.objects.count() == 0
     assert not any(default_storage.exists(n) for n in second)
 
 
-def test_renditions_stay_while_another_row_still_names_the_source(
-    django_capture_on_commit_callbacks,
-):
+def test_renditions_stay_while_the_library_image_stays(django_capture_on_commit_callbacks):
     post = pictured_post()
-    twin = make_post("Twin", hero_image=post.hero_image.name, hero_image_alt="Same bench")
+    twin = make_post("Twin", hero_image=post.hero_image, hero_image_alt="Same bench")
     run_worker()
     with django_capture_on_commit_callbacks(execute=True):
         post.delete()
-    assert Rendition.objects.filter(source=twin.hero_image.name).count() == 8
+    assert Rendition.objects.filter(source=source(twin)).count() == 8
 
 
 def test_making_twice_makes_nothing_more_and_a_missing_source_makes_nothing():
     post = pictured_post()
     run_worker()
-    assert make.make_renditions(default_storage, post.hero_image.name) == {"made": 0}
+    assert make.make_renditions(default_storage, source(post)) == {"made": 0}
     assert Rendition.objects.count() == 8
     assert make.make_renditions(default_storage, "posts/never-there.jpg")["made"] == 0
     assert not Rendition.objects.filter(source="posts/never-there.jpg").exists()
 
 
-def test_editing_a_post_does_not_queue_renditions_again():
+def test_editing_a_post_or_its_image_details_does_not_queue_renditions_again():
     post = pictured_post()
     run_worker()
     tasks = DBTaskResult.objects.count()
     post.title = "Retitled"
     post.save()
+    post.hero_image.caption = "A new caption"
+    post.hero_image.save()
     run_worker()
     assert DBTaskResult.objects.count() == tasks
 
@@ -278,13 +297,13 @@ def test_the_command_queues_images_stored_before_renditions_existed():
     call_command("make_renditions", stdout=out)
     assert "2 image(s) queued" in out.getvalue()
     run_worker()
-    assert len(made(post.hero_image.name)) == 8
+    assert len(made(source(post))) == 8
     assert {w for _, w, _ in made(person.photo.name)} == {400, 600}
     out = io.StringIO()
     call_command("make_renditions", stdout=out)
     assert "0 image(s) queued" in out.getvalue()
     # --now makes them in this process, no worker needed.
-    Rendition.objects.filter(source=post.hero_image.name, width=1600).delete()
+    Rendition.objects.filter(source=source(post), width=1600).delete()
     out = io.StringIO()
     call_command("make_renditions", "--all", "--now", stdout=out)
     assert "2 rendition(s) made" in out.getvalue()
@@ -300,12 +319,12 @@ def test_a_list_of_cards_looks_up_renditions_in_one_query(client, django_assert_
         return len(captured), rendition_queries
 
     for n in range(2):
-        pictured_post(f"First {n}", hero_image=photo((500, 250), name=f"f{n}.jpg"))
+        pictured_post(f"First {n}", upload=photo((500, 250), name=f"f{n}.jpg"))
     run_worker()
     few, rendition_queries = queries_for_list_page()
     assert len(rendition_queries) == 1
     for n in range(18):
-        pictured_post(f"More {n}", hero_image=photo((500, 250), name=f"m{n}.jpg"))
+        pictured_post(f"More {n}", upload=photo((500, 250), name=f"m{n}.jpg"))
     run_worker()
     # Twenty cards with images (ten on the page): the same number of queries as two.
     with django_assert_num_queries(few):
@@ -315,15 +334,59 @@ def test_a_list_of_cards_looks_up_renditions_in_one_query(client, django_assert_
     assert len(posts) == 20
     with django_assert_num_queries(0):
         for post in posts:
-            assert post.hero_image._flse_renditions
+            assert post.hero_image.file._flse_renditions
 
 
 @pytest.mark.parametrize("name", ["home", "search"])
 def test_home_and_search_cards_show_images_with_bounded_queries(client, name):
     for n in range(3):
-        pictured_post(f"Card {n}", hero_image=photo((500, 250), name=f"c{n}.jpg"))
+        pictured_post(f"Card {n}", upload=photo((500, 250), name=f"c{n}.jpg"))
     run_worker()
     with CaptureQueriesContext(connection) as captured:
         tree = page(client, reverse(f"posts:{name}"))
-    assert tree.xpath("//article[@class='post-card']//picture/source")
+    assert tree.xpath("//article[contains(@class, 'post-card')]//picture/source")
     assert sum("renditions_rendition" in q["sql"] for q in captured.captured_queries) <= 2
+
+
+def test_body_images_are_pictures_of_renditions_looked_up_in_one_query(client):
+    images = [library_image(photo((900, 450), name=f"b{n}.jpg"), f"Body {n}") for n in range(3)]
+    body = "".join(
+        f'<figure class="figure"><img src="{i.file.url}" alt="" data-file="{i.pk}"></figure>'
+        for i in images
+    )
+    post = make_post("With body images", body=body)
+    run_worker()
+    with CaptureQueriesContext(connection) as captured:
+        tree = page(client, post.get_absolute_url())
+    assert sum("renditions_rendition" in q["sql"] for q in captured.captured_queries) == 1
+    pictures = tree.xpath("//div[@class='prose']//figure/picture")
+    assert len(pictures) == 3
+    for picture, image in zip(pictures, images, strict=True):
+        [img] = picture.xpath(".//img")
+        assert img.get("alt") == image.alt
+        assert img.get("src").startswith(url("renditions/"))
+        assert "900w" in img.get("srcset") and picture.xpath(".//source")
+
+
+def test_the_library_list_and_chooser_thumbnails_cost_the_same_for_2_or_6_images(staff_client):
+    addresses = [reverse("admin:media_image_changelist"), reverse("admin:media_image_choose")]
+
+    def queries():
+        counts = []
+        for address in addresses:
+            with CaptureQueriesContext(connection) as captured:
+                response = staff_client.get(address)
+            assert response.status_code == 200
+            counts.append(len(captured))
+        return counts
+
+    for n in range(2):
+        library_image(photo((500, 250), name=f"a{n}.jpg"), f"Image {n}")
+    run_worker()
+    few = queries()
+    for n in range(4):
+        library_image(photo((500, 250), name=f"b{n}.jpg"), f"More {n}")
+    run_worker()
+    assert queries() == few
+    response = staff_client.get(addresses[0])
+    assert len(html.fromstring(response.content).xpath("//picture/source")) == 6

@@ -20,6 +20,8 @@ from lxml import html
 from flse_hub.env import media_storage
 from flse_hub.media import media_headers
 from flse_hub.renditions.models import Rendition
+from posts.media.models import Document
+from posts.media.models import Image as LibraryImage
 from posts.models import Resource
 from tests.factories import make_post
 from tests.people.helpers import run_worker
@@ -27,6 +29,10 @@ from tests.s3 import fetch, s3_url, use_s3
 from tests.uploads_corpus import MINIMAL_PDF, image
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def library_image(upload):
+    return LibraryImage.objects.create(title="A bench", alt="A bench", file=upload)
 
 
 def test_media_storage_url_is_parsed_into_storage_options():
@@ -114,19 +120,18 @@ def s3(settings, seaweedfs, tmp_path):
 
 @pytest.mark.django_db
 def test_uploads_on_s3_are_checked_renamed_and_carry_their_headers(s3, settings):
-    post = make_post(
-        "On S3", hero_image=SimpleUploadedFile("bench.png", image("PNG")), hero_image_alt="A bench"
+    hero = library_image(SimpleUploadedFile("bench.png", image("PNG")))
+    post = make_post("On S3", hero_image=hero)
+    document = Document.objects.create(
+        title="Report", file=SimpleUploadedFile("report.pdf", MINIMAL_PDF)
     )
-    resource = Resource.objects.create(
-        post=post, title="Report", kind=Resource.Kind.REPORT,
-        file=SimpleUploadedFile("report.pdf", MINIMAL_PDF),
-    )  # fmt: skip
-    assert post.hero_image.name.startswith("posts/") and "bench" not in post.hero_image.name
-    assert resource.file.name.startswith("resources/") and "report" not in resource.file.name
+    Resource.objects.create(post=post, title="Report", kind=Resource.Kind.REPORT, document=document)
+    assert hero.file.name.startswith("images/") and "bench" not in hero.file.name
+    assert document.file.name.startswith("documents/") and "report" not in document.file.name
     assert not (settings.MEDIA_ROOT).exists()  # nothing went to local disk
 
-    url = post.hero_image.url
-    assert url.startswith(f"{s3.media_url}posts/")
+    url = hero.file.url
+    assert url.startswith(f"{s3.media_url}images/")
     status, headers, body = fetch(url)
     assert status == 200
     assert headers["Content-Type"] == "image/png"
@@ -134,7 +139,7 @@ def test_uploads_on_s3_are_checked_renamed_and_carry_their_headers(s3, settings)
     assert "attachment" not in (headers["Content-Disposition"] or "")
     assert body.startswith(b"\x89PNG")
 
-    status, headers, body = fetch(resource.file.url)
+    status, headers, body = fetch(document.file.url)
     assert status == 200 and body == MINIMAL_PDF
     assert headers["Content-Type"] == "application/pdf"
     assert headers["Content-Disposition"].startswith("attachment")
@@ -144,45 +149,38 @@ def test_uploads_on_s3_are_checked_renamed_and_carry_their_headers(s3, settings)
 def test_refused_uploads_store_nothing_on_s3(s3):
     html_page = SimpleUploadedFile("page.html", b"<html><script>alert(1)</script></html>")
     with pytest.raises(ValidationError):
-        Resource.objects.create(
-            post=make_post("Refused"), title="X", kind=Resource.Kind.REPORT, file=html_page
-        )
-    assert default_storage.listdir("resources") == ([], [])
+        Document.objects.create(title="X", file=html_page)
+    assert default_storage.listdir("documents") == ([], [])
 
 
 @pytest.mark.django_db
 def test_replaced_and_deleted_files_leave_s3_after_the_commit(
     s3, django_capture_on_commit_callbacks
 ):
-    post = make_post(
-        "Gone", hero_image=SimpleUploadedFile("a.png", image("PNG")), hero_image_alt="A bench"
-    )
+    hero = library_image(SimpleUploadedFile("a.png", image("PNG")))
     run_worker()
-    first = post.hero_image.name
+    first = hero.file.name
     first_renditions = list(Rendition.objects.values_list("name", flat=True))
     assert first_renditions and all(default_storage.exists(n) for n in first_renditions)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        post.hero_image = SimpleUploadedFile("b.png", image("PNG", color=(0, 90, 0)))
-        post.save()
+        hero.file = SimpleUploadedFile("b.png", image("PNG", color=(0, 90, 0)))
+        hero.save()
     assert default_storage.exists(first)  # not before the commit
     for callback in callbacks:
         callback()
     assert not default_storage.exists(first)
     assert not any(default_storage.exists(n) for n in first_renditions)
     assert fetch(f"{s3.media_url}{first}")[0] == 404
-    second = post.hero_image.name
+    second = hero.file.name
     with django_capture_on_commit_callbacks(execute=True):
-        post.delete()
+        hero.delete()
     assert not default_storage.exists(second)
 
 
 @pytest.mark.django_db
 def test_renditions_on_s3_are_served_from_the_store_with_their_types(s3, client):
-    post = make_post(
-        "Pictured",
-        hero_image=SimpleUploadedFile("a.png", image("PNG", size=(900, 450))),
-        hero_image_alt="A bench",
-    )
+    hero = library_image(SimpleUploadedFile("a.png", image("PNG", size=(900, 450))))
+    post = make_post("Pictured", hero_image=hero)
     run_worker()
     assert {(r.format, r.width) for r in Rendition.objects.all()} == {
         ("webp", 400), ("jpg", 400), ("webp", 800), ("jpg", 800), ("webp", 900), ("jpg", 900)
@@ -206,12 +204,13 @@ def test_pages_never_wait_on_the_store(settings, client, tmp_path):
         use_s3(settings, f"http://127.0.0.1:{port}")
         post = make_post("Offline store", published=True)
         Post = type(post)
-        Post.objects.filter(pk=post.pk).update(
-            hero_image="posts/abc.jpg", hero_image_alt="A bench", hero_image_width=1600,
-            hero_image_height=900,
-        )  # fmt: skip
+        hero = LibraryImage.objects.bulk_create(
+            [LibraryImage(title="A bench", alt="A bench", file="images/abc.jpg", width=1600,
+                          height=900)]
+        )[0]  # fmt: skip
+        Post.objects.filter(pk=post.pk).update(hero_image=hero)
         Rendition.objects.create(
-            source="posts/abc.jpg", width=800, height=450, format="webp",
+            source="images/abc.jpg", width=800, height=450, format="webp",
             name="renditions/xyz.webp", bytes=1000,
         )  # fmt: skip
         started = time.monotonic()

@@ -22,15 +22,16 @@ from PIL import Image
 
 from flse_hub.uploads import CODE_PATTERNS, DOCUMENT, IMAGE, detect, prepare_upload
 from people.models import Person
-from posts.models import Post, Resource
+from posts.media.models import Document
+from posts.media.models import Image as LibraryImage
+from posts.models import Resource
 from tests.factories import make_person, make_post
-from tests.posts.test_admin import add_form_data
 from tests.uploads_corpus import CASES, IMAGE_EXTENSIONS, bomb_png, image, jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
 # Every refusal says what is accepted, or which limit was passed, or that it is damaged.
 CLEAR = re.compile(r"Upload a (PDF|JPEG)|can (be|have) at most|could not be read|is empty")
-RANDOM_NAME = re.compile(r"^(posts|resources|people)/[A-Za-z0-9_-]{22}\.(\w+)$")
+RANDOM_NAME = re.compile(r"^(posts|resources|people|images|documents)/[A-Za-z0-9_-]{22}\.(\w+)$")
 
 
 @pytest.fixture(autouse=True)
@@ -59,11 +60,11 @@ def refusal(callable_, *args):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_resource_file_validator_decides_by_content(case, settings):
+def test_document_file_validator_decides_by_content(case, settings):
     for name, value in case.settings.items():
         setattr(settings, name, value)
-    resource = Resource(title="Toolkit", file=upload(case))
-    messages = refusal(resource.clean_fields, ["post"])
+    document = Document(title="Toolkit", file=upload(case))
+    messages = refusal(document.clean_fields)
     if case.accepted is None:
         assert messages, f"{case.id} was accepted"
         assert all(CLEAR.search(m) for m in messages), messages
@@ -72,32 +73,26 @@ def test_resource_file_validator_decides_by_content(case, settings):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_admin_post_form_with_resource_inline(case, staff_client, settings, media_root):
+def test_admin_document_form(case, staff_client, settings, media_root):
+    """Resource files are library documents now: uploaded through the library's form."""
     for name, value in case.settings.items():
         setattr(settings, name, value)
     original = case.data()  # once: zip members carry the time they were built
-    data = add_form_data(
-        **{
-            "credits-TOTAL_FORMS": "0",
-            "resources-0-url": "",
-            "resources-0-file": upload(case, original),
-        }
-    )
-    response = staff_client.post(reverse("admin:posts_post_add"), data)
+    data = {"title": "Toolkit", "description": "", "file": upload(case, original)}
+    response = staff_client.post(reverse("admin:media_document_add"), data)
     if case.accepted is None:
         assert response.status_code == 200
-        errors = response.context["inline_admin_formsets"][1].formset.errors[0]["file"]
+        errors = response.context["adminform"].form.errors["file"]
         assert errors and all(CLEAR.search(e) for e in errors), errors
-        assert not Post.objects.exists()
+        assert not Document.objects.exists()
         assert stored_files(media_root) == []
     else:
-        assert response.status_code == 302, response.context["inline_admin_formsets"][
-            1
-        ].formset.errors
-        resource = Resource.objects.get()
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        resource = Document.objects.get()
+        assert resource.file_type == case.accepted
         match = RANDOM_NAME.match(resource.file.name)
         assert match, resource.file.name
-        assert match.group(1) == "resources"
+        assert match.group(1) == "documents"
         assert match.group(2) == case.accepted
         assert case.filename.rsplit(".", 1)[0] not in resource.file.name
         assert stored_files(media_root) == [resource.file.name]
@@ -126,18 +121,17 @@ def test_tally_of_upload_types_tried_and_refused(settings, capsys):
 
 
 def test_orm_create_is_checked_too(media_root):
-    post = make_post("With a file")
     with pytest.raises(ValidationError):
-        Resource.objects.create(
-            post=post, title="Page", file=SimpleUploadedFile("page.html", b"<html><script>")
+        Document.objects.create(
+            title="Page", file=SimpleUploadedFile("page.html", b"<html><script>")
         )
     assert stored_files(media_root) == []
 
 
 def test_hero_image_and_photo_take_images_only(media_root):
     pdf = next(c for c in CASES if c.id == "pdf")
-    post = Post(title="T", slug="t", standfirst="S", hero_image=upload(pdf), hero_image_alt="A")
-    messages = refusal(post.clean_fields)
+    library_image = LibraryImage(title="T", file=upload(pdf), alt="A")
+    messages = refusal(library_image.clean_fields)
     assert messages == ["This type of file is not accepted. Upload a JPEG, PNG, WebP or GIF image."]
     person = Person(name="P", slug="p", photo=upload(pdf), photo_alt="A")
     assert refusal(person.clean_fields) == messages
@@ -183,63 +177,54 @@ def test_transparency_survives_reencoding(media_root):
         source.paste((10, 120, 200, 255), (0, 0, 10, 10))
         out = io.BytesIO()
         source.save(out, fmt)
-        post = make_post(
-            f"Transparent {ext}",
-            hero_image=SimpleUploadedFile(f"x.{ext}", out.getvalue()),
-            hero_image_alt="A logo",
+        logo = LibraryImage.objects.create(
+            title=f"Transparent {ext}",
+            file=SimpleUploadedFile(f"x.{ext}", out.getvalue()),
+            alt="A logo",
         )
-        stored = Image.open(media_root / post.hero_image.name).convert("RGBA")
-        assert post.hero_image.name.endswith(f".{ext}")
+        stored = Image.open(media_root / logo.file.name).convert("RGBA")
+        assert logo.file.name.endswith(f".{ext}")
         assert stored.getpixel((15, 5))[3] == 0, ext
         assert stored.getpixel((5, 5))[3] == 255, ext
-        assert (post.hero_image_width, post.hero_image_height) == (20, 10)
+        assert (logo.width, logo.height) == (20, 10)
 
 
-def test_admin_change_form_replaces_the_hero_image_and_survives_a_missing_one(
+def test_admin_change_form_replaces_a_library_image_and_survives_a_missing_one(
     staff_client, media_root
 ):
-    # A draft: a live post's image, like its text, changes through a working draft.
-    post = make_post(
-        "Pictured",
-        hero_image=SimpleUploadedFile("a.png", image("PNG")),
-        hero_image_alt="Old",
-        published=False,
+    picture = LibraryImage.objects.create(
+        title="Pictured", file=SimpleUploadedFile("a.png", image("PNG")), alt="Old"
     )
-    (media_root / post.hero_image.name).unlink()  # lost in a restore, say
-    change_url = reverse("admin:posts_post_change", args=[post.pk])
-    data = {
-        **add_form_data(title="Pictured", slug=post.slug, **{"credits-TOTAL_FORMS": "0"}),
-        "resources-TOTAL_FORMS": "0",
-        "status": "draft",
-        "hero_image_alt": "Still described",
-    }
+    make_post("Pictured", hero_image=picture)
+    (media_root / picture.file.name).unlink()  # lost in a restore, say
+    change_url = reverse("admin:media_image_change", args=[picture.pk])
+    data = {"title": "Pictured", "alt": "Still described", "caption": "", "credit": "",
+            "licence": "", "focal_x": "", "focal_y": ""}  # fmt: skip
     assert staff_client.get(change_url).status_code == 200
     response = staff_client.post(change_url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
 
-    data["hero_image"] = SimpleUploadedFile("IMG.JPG", jpeg_with_gps())
+    data["file"] = SimpleUploadedFile("IMG.JPG", jpeg_with_gps())
     response = staff_client.post(change_url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
-    post.refresh_from_db()
-    assert RANDOM_NAME.match(post.hero_image.name).group(2) == "jpg"
-    assert (post.hero_image_width, post.hero_image_height) == (48, 64)
+    picture.refresh_from_db()
+    assert RANDOM_NAME.match(picture.file.name).group(2) == "jpg"
+    assert (picture.width, picture.height) == (48, 64)
 
-    data["hero_image"] = SimpleUploadedFile("x.jpg", b"<svg onload=alert(1)>")
+    data["file"] = SimpleUploadedFile("x.jpg", b"<svg onload=alert(1)>")
     response = staff_client.post(change_url, data)
     assert response.status_code == 200
     assert (
         "Upload a JPEG, PNG, WebP or GIF image."
-        in response.context["adminform"].form.errors["hero_image"][0]
+        in response.context["adminform"].form.errors["file"][0]
     )
 
 
 def test_names_are_random_and_unrelated_to_the_upload(media_root):
     names = {
-        make_post(
-            f"Post {i}",
-            hero_image=SimpleUploadedFile("hero.png", image("PNG")),
-            hero_image_alt="x",
-        ).hero_image.name
+        LibraryImage.objects.create(
+            title=f"Image {i}", file=SimpleUploadedFile("hero.png", image("PNG")), alt="x"
+        ).file.name
         for i in range(3)
     }
     assert len(names) == 3
@@ -247,39 +232,25 @@ def test_names_are_random_and_unrelated_to_the_upload(media_root):
 
 
 def test_data_migrations_fill_sizes_where_the_file_exists(media_root):
-    present = make_post(
-        "Present", hero_image=SimpleUploadedFile("a.png", image("PNG")), hero_image_alt="x"
-    )
-    missing = make_post(
-        "Missing", hero_image=SimpleUploadedFile("b.png", image("PNG")), hero_image_alt="x"
-    )
-    (media_root / missing.hero_image.name).unlink()
+    # Posts' hero sizes (posts 0008) now live on library images, moved by posts 0016
+    # (tests/media/test_migration.py); people's photos are still sized here.
     person = make_person("Pat", photo=SimpleUploadedFile("c.jpg", jpeg_with_gps()), photo_alt="Pat")
-    Post.objects.update(hero_image_width=None, hero_image_height=None)
     Person.objects.update(photo_width=None, photo_height=None)
-    before = Post.objects.get(pk=present.pk).updated_at
-
-    posts_migration = importlib.import_module("posts.migrations.0008_store_upload_dimensions")
     people_migration = importlib.import_module("people.migrations.0004_store_photo_dimensions")
-    posts_migration.fill_hero_image_sizes(apps, None)
     people_migration.fill_photo_sizes(apps, None)
-
-    sizes = dict(Post.objects.values_list("pk", "hero_image_width"))
-    assert sizes == {present.pk: 40, missing.pk: None}
-    assert Post.objects.get(pk=present.pk).hero_image_height == 30
-    assert Post.objects.get(pk=present.pk).updated_at == before
     person.refresh_from_db()
     assert (person.photo_width, person.photo_height) == (48, 64)
 
 
 def test_admin_file_inputs_offer_the_accepted_types(staff_client):
-    page = staff_client.get(reverse("admin:posts_post_add")).content.decode()
-    hero = re.search(r'<input type="file" name="hero_image"[^>]*accept="([^"]+)"', page)
+    page = staff_client.get(reverse("admin:media_image_add")).content.decode()
+    hero = re.search(r'<input type="file" name="file"[^>]*accept="([^"]+)"', page)
     assert set(hero.group(1).split(",")) == {
         ".jpg", ".jpeg", ".png", ".webp", ".gif",
         "image/jpeg", "image/png", "image/webp", "image/gif",
     }  # fmt: skip
-    resource = re.search(r'name="resources-__prefix__-file"[^>]*accept="([^"]+)"', page)
+    page = staff_client.get(reverse("admin:media_document_add")).content.decode()
+    resource = re.search(r'name="file"[^>]*accept="([^"]+)"', page)
     assert {".pdf", ".docx", ".odt", ".csv", ".txt", ".doc", "application/pdf"} <= set(
         resource.group(1).split(",")
     )
@@ -359,9 +330,8 @@ def test_replacing_or_clearing_a_photo_deletes_the_old_file(media_root):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_deleted_resource_is_no_longer_served(client, media_root):
-    post = make_post("With a toolkit")
-    resource = Resource.objects.create(post=post, title="Toolkit", file=pdf_upload())
+def test_a_deleted_document_is_no_longer_served(client, media_root):
+    resource = Document.objects.create(title="Toolkit", file=pdf_upload())
     url = resource.file.url
     assert client.get(url).status_code == 200
     resource.delete()
@@ -371,8 +341,7 @@ def test_a_deleted_resource_is_no_longer_served(client, media_root):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_delete_or_replacement_keeps_the_file(client, media_root):
-    post = make_post("With a toolkit")
-    resource = Resource.objects.create(post=post, title="Toolkit", file=pdf_upload())
+    resource = Document.objects.create(title="Toolkit", file=pdf_upload())
     person = make_person("Pat", photo=SimpleUploadedFile("a.png", image("PNG")), photo_alt="Pat")
     before = stored_files(media_root)
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -393,36 +362,42 @@ def test_a_rolled_back_delete_or_replacement_keeps_the_file(client, media_root):
 
 @pytest.mark.django_db(transaction=True)
 def test_bulk_and_cascading_deletes_remove_files(staff_client, media_root):
-    posts = [
-        make_post(
-            f"Post {i}", hero_image=SimpleUploadedFile("h.png", image("PNG")), hero_image_alt="x"
+    images = [
+        LibraryImage.objects.create(
+            title=f"Image {i}", file=SimpleUploadedFile("h.png", image("PNG")), alt="x"
         )
         for i in range(3)
     ]
-    for post in posts:
-        Resource.objects.create(post=post, title="Toolkit", file=pdf_upload())
-    Resource.objects.filter(post=posts[0]).delete()  # a queryset delete
+    documents = [Document.objects.create(title=f"Toolkit {i}", file=pdf_upload()) for i in range(3)]
+    post = make_post("Uses one of each", hero_image=images[0])
+    Resource.objects.create(post=post, title="Toolkit", document=documents[0])
+    Document.objects.filter(pk=documents[1].pk).delete()  # a queryset delete
     assert len(stored_files(media_root)) == 5
-    posts[1].delete()  # its image, and its resource with it
-    assert len(stored_files(media_root)) == 3
-    response = staff_client.post(
-        reverse("admin:posts_post_changelist"),
-        {
-            "action": "delete_selected",
-            "_selected_action": list(Post.objects.values_list("pk", flat=True)),
-            "post": "yes",
-        },
-    )
-    assert response.status_code == 302
-    assert not Post.objects.exists()
+    # Deleting a post (and its resources) leaves the library's files alone.
+    post.delete()
+    assert len(stored_files(media_root)) == 5
+    for model in ("image", "document"):
+        response = staff_client.post(
+            reverse(f"admin:media_{model}_changelist"),
+            {
+                "action": "delete_selected",
+                "_selected_action": list(
+                    (LibraryImage if model == "image" else Document).objects.values_list(
+                        "pk", flat=True
+                    )
+                ),
+                "post": "yes",
+            },
+        )
+        assert response.status_code == 302
+    assert not LibraryImage.objects.exists() and not Document.objects.exists()
     assert stored_files(media_root) == []
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_file_another_row_names_is_kept(media_root):
-    post = make_post("With a toolkit")
-    kept = Resource.objects.create(post=post, title="Toolkit", file=pdf_upload())
+    kept = Document.objects.create(title="Toolkit", file=pdf_upload())
     # An import that pointed a second row at the same stored file.
-    copy = Resource.objects.create(post=post, title="Toolkit again", file=kept.file.name)
+    copy = Document.objects.create(title="Toolkit again", file=kept.file.name)
     copy.delete()
     assert stored_files(media_root) == [kept.file.name]

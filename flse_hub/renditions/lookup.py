@@ -15,9 +15,18 @@ CACHE_ATTRIBUTE = "_flse_renditions"
 MODERN_ORDER = [Rendition.Format.AVIF, Rendition.Format.WEBP]
 
 
+def _follow(obj, path):
+    """`obj.hero_image.file` for "hero_image__file"; None where a link is empty."""
+    for name in path.split("__"):
+        obj = getattr(obj, name, None) if obj is not None else None
+    return obj
+
+
 def attach(objects, *field_names):
-    """Look up the renditions of these objects' image fields in one query."""
-    files = [getattr(obj, name) for obj in objects for name in field_names if getattr(obj, name)]
+    """Look up the renditions of these objects' image fields in one query. A name may
+    follow foreign keys ("hero_image__file"): select_related them, or each row costs a
+    query for the related row."""
+    files = [f for obj in objects for name in field_names if (f := _follow(obj, name))]
     if not files:
         return
     found = {}
@@ -35,8 +44,9 @@ def renditions_of(fieldfile):
 
 
 class RenditionsQuerySetMixin:
-    """`.with_renditions("hero_image")`: the rows' renditions come with them, in one query
-    per evaluation, like prefetch_related."""
+    """`.with_renditions("photo")` or `.with_renditions("hero_image__file")` (through a
+    foreign key): the rows' renditions come with them, in one query per evaluation, like
+    prefetch_related."""
 
     _rendition_fields = ()
 

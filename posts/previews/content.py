@@ -15,7 +15,7 @@ from posts.models import Credit, Post
 
 def posts_with_content():
     """Posts with what the snapshot reads prefetched: three queries for any post."""
-    return Post.objects.prefetch_related(
+    return Post.objects.select_related("hero_image").prefetch_related(
         "topics",
         "resources",
         Prefetch("credits", queryset=Credit.objects.select_related("person")),
@@ -29,8 +29,8 @@ def snapshot(post):
         "standfirst": post.standfirst,
         "content_note": post.content_note,
         "body": post.body,
-        "image": post.hero_image.name if post.hero_image else "",
-        "image_alt": post.hero_image_alt if post.hero_image else "",
+        "image": post.hero_image.file.name if post.hero_image else "",
+        "image_alt": post.hero_alt_text,
         "doi": post.doi,
         "topics": [topic.name for topic in post.topics.all()],
         "credits": [

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.testcases import _MediaFilesHandler
 from PIL import Image
 
+from posts.media.models import Image as LibraryImage
 from tests.factories import make_post
 from tests.uploads_corpus import image
 
@@ -52,8 +53,11 @@ def test_an_image_opened_directly_still_displays(page, live_server, media_root):
 def test_an_image_on_a_page_still_shows(page, live_server, media_root, transactional_db):
     post = make_post(
         "Pictured",
-        hero_image=SimpleUploadedFile("red.png", image("PNG", size=(120, 80), color=RED)),
-        hero_image_alt="A red square",
+        hero_image=LibraryImage.objects.create(
+            title="Red",
+            file=SimpleUploadedFile("red.png", image("PNG", size=(120, 80), color=RED)),
+            alt="A red square",
+        ),
     )
     violations = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security" in m.text else 0)

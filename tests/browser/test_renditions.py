@@ -12,6 +12,7 @@ from PIL import Image
 
 from flse_hub.renditions.models import Rendition
 from people.models import Person
+from posts.media.models import Image as LibraryImage
 from posts.models import Post
 from tests.browser.conftest import DESKTOP, NARROW
 from tests.browser.test_accessibility import AXE_TAGS
@@ -67,7 +68,7 @@ def noisy_jpeg(size, name):
 
 @pytest.fixture
 def pictured_site(settings, tmp_path, monkeypatch, demo_site):
-    """The demo site with hero images on four posts and a photo of one person, and the
+    """The demo site with library hero images on four posts and a photo of one person, and the
     worker's renditions of them, served by the site's own media view."""
     monkeypatch.setattr(_MediaFilesHandler, "_should_handle", lambda handler, path: False)
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -75,7 +76,9 @@ def pictured_site(settings, tmp_path, monkeypatch, demo_site):
     posts = Post.objects.published().order_by("-published_at")
     hero = posts.get(slug=HERO_POST)
     for post, size in zip([hero, *posts.exclude(pk=hero.pk)[:3]], shapes, strict=True):
-        post.hero_image = noisy_jpeg(size, "hero.jpg")
+        post.hero_image = LibraryImage.objects.create(
+            title=post.title, file=noisy_jpeg(size, "hero.jpg"), alt="A test picture"
+        )
         post.hero_image_alt = f"A test picture for {post.title}"
         post.save()
     person = Person.objects.get(slug=PERSON)

@@ -129,19 +129,16 @@ def test_staff_without_add_topic_cannot_create_topics(client, django_user_model)
 
 
 def test_the_hero_image_shows_as_a_thumbnail(staff_client, settings, tmp_path):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
+    from tests.media.helpers import make_image
 
     settings.MEDIA_ROOT = tmp_path
-    picture = tmp_path / "in.png"
-    Image.new("RGB", (40, 30), "teal").save(picture)
-    post = make_post(
-        hero_image=SimpleUploadedFile("in.png", picture.read_bytes(), "image/png"),
-        hero_image_alt="A teal square",
-        published=False,  # a live post's text (and image) is read-only: posts.drafts
-    )
+    image = make_image("A teal square")
+    # A live post's text (and image) is read-only: posts.drafts.
+    post = make_post(hero_image=image, published=False)
     page = staff_client.get(reverse("admin:posts_post_change", args=[post.pk])).content.decode()
-    assert f'<img class="hero-image-thumbnail" src="{post.hero_image.url}" alt=""' in page
+    preview = page.split('class="image-field__preview"', 1)[1].split("</div>", 1)[0]
+    assert f'src="{image.file.url}"' in preview
+    assert 'class="library-thumb"' in preview
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from lxml import etree, html
 
+from posts.media.models import Image as LibraryImage
 from tests.factories import make_person, make_post, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -111,12 +112,15 @@ def test_post_page_has_social_metadata_and_json_ld(client, settings, tmp_path, s
         seo_description="A short description.",
         authors=[site["alan"], (site["hidden"], {"anonymous": True, "public_label": "A peer"})],
         # A whole 1 x 1 GIF: uploads are decoded and re-encoded, so a header alone is refused.
-        hero_image=SimpleUploadedFile(
-            "hero.gif",
-            b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00"
-            b"\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;",
+        hero_image=LibraryImage.objects.create(
+            title="Bench",
+            file=SimpleUploadedFile(
+                "hero.gif",
+                b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00"
+                b"\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;",
+            ),
+            alt="Two people talking on a bench",
         ),
-        hero_image_alt="Two people talking on a bench",
         doi="10.1108/HCS-12-2021-0043",
     )
     response = client.get(post.get_absolute_url())
