@@ -162,9 +162,10 @@ def snapshot_of_version(version):
 def apply_snapshot(snapshot, target):
     """Make `target`'s content (fields, credits, resources, topics) that of `snapshot`.
 
-    Returns warnings for what could not come back (a person, topic or file deleted
-    since from the people, topics or media library). The post is saved last, so the search index and the content version are
-    brought up to date with everything in place. Call it inside a transaction.
+    Returns warnings for what could not come back (a person, topic, image or file
+    deleted since). The post is saved last, so the search index and the content
+    version are brought up to date with everything in place. Call it inside a
+    transaction.
     """
     from people.models import Person
     from posts.media.models import Document, Image
