@@ -18,7 +18,7 @@ from taggit.models import TagBase, TaggedItemBase
 from flse_hub.renditions.lookup import RenditionsQuerySetMixin
 from flse_hub.rich_text import rich_text_field
 from people.models import Person
-from posts.media.body import resolve_body_images
+from posts.media.body import record_body_images, resolve_body_images
 from posts.sanitize import sanitize_html
 
 WORDS_PER_MINUTE = 200
@@ -634,10 +634,7 @@ class PostBodyImage(models.Model):
 
     @classmethod
     def record(cls, post, image_ids):
-        ids = set(image_ids)
-        cls.objects.filter(post=post).exclude(image_id__in=ids).delete()
-        known = set(cls.objects.filter(post=post).values_list("image_id", flat=True))
-        cls.objects.bulk_create([cls(post=post, image_id=i) for i in sorted(ids - known)])
+        record_body_images(cls, "post", post, image_ids)
 
 
 # Preview links and contributors' answers belong to this app; importing them registers them.

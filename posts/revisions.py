@@ -175,9 +175,7 @@ def apply_snapshot(snapshot, target):
     fields = dict(snapshot.fields)
     image_id = fields.get("hero_image_id")
     if image_id is not None and not Image.objects.filter(pk=image_id).exists():
-        warnings.append(
-            "The image has been deleted from the media library since: choose another."
-        )
+        warnings.append("The image has been deleted from the media library since: choose another.")
         fields["hero_image_id"] = None
     for name, value in fields.items():
         setattr(target, name, value)

@@ -5,16 +5,17 @@ import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.html import strip_tags
-from django.utils.text import Truncator
+from django.utils.text import Truncator, format_lazy
 
 from flse_hub.rich_text import rich_text_field, sanitize_html
 from flse_hub.site.pages import validate_page_slug
 from flse_hub.uploads import RandomName, ValidatedImageField
+from posts.media.body import record_body_images, resolve_body_images
 
 
 class ContentVersion(models.Model):
@@ -71,7 +72,11 @@ class Page(models.Model):
         help_text="The page's web address: “about” makes /about/. Changing it after "
         "publishing breaks links to it. The newsletter links to the page “privacy”.",
     )
-    body = rich_text_field(blank=True)
+    body = rich_text_field(
+        # Images from the media library, as in posts (posts.media.body keeps nothing else).
+        image_picker_url=format_lazy("{}?mode=body", reverse_lazy("admin:media_image_choose")),
+        blank=True,
+    )
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(
         "publication date",
@@ -123,10 +128,12 @@ class Page(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.body = sanitize_html(self.body)
+        self.body, image_ids = resolve_body_images(sanitize_html(self.body, images=True))
         self.search_text = plain_text(self.body)
         self._publish_now_if_undated()
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            PageBodyImage.record(self, image_ids)
 
     def get_absolute_url(self):
         return reverse("site:page", kwargs={"slug": self.slug})
@@ -164,6 +171,35 @@ def plain_text(html):
     """The words of sanitised HTML, block elements separated by spaces."""
     spaced = re.sub(r"<(?:/p|br|/h[2-4]|/li|/blockquote)>", " \\g<0>", html)
     return " ".join(unescape(strip_tags(spaced)).split())
+
+
+class PageBodyImage(models.Model):
+    """A library image shown in a page's body: kept in step with the body on every save.
+
+    PROTECT makes the library refuse to delete an image a page still shows, and lists
+    the page among the image's uses (posts.media.usage).
+    """
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="body_image_uses")
+    image = models.ForeignKey(
+        "media.Image", on_delete=models.PROTECT, related_name="page_body_uses"
+    )
+
+    library_owner = "page"
+
+    class Meta:
+        verbose_name = "image in a page's body"
+        verbose_name_plural = "images in pages' bodies"
+        constraints = [
+            models.UniqueConstraint(fields=["page", "image"], name="one_page_body_use_per_image")
+        ]
+
+    def __str__(self):
+        return f"In the body of “{self.page}”"
+
+    @classmethod
+    def record(cls, page, image_ids):
+        record_body_images(cls, "page", page, image_ids)
 
 
 class Redirect(models.Model):

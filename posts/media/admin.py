@@ -29,20 +29,32 @@ def _owner_links(objects):
     )
 
 
+def uses_label(models):
+    """Uses as staff read them, e.g. '2 posts and 1 page', from each owner's model."""
+    counts = {}
+    for model in models:
+        counts[model] = counts.get(model, 0) + 1
+    parts = [
+        f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
+        for model, n in sorted(counts.items(), key=lambda item: item[0]._meta.label)
+    ]
+    return " and ".join(parts)
+
+
 class UsageMixin:
-    """'Used in N posts' in the list (one query a relation a page) and the list itself."""
+    """'Used in 2 posts and 1 page' in the list (one query a relation a page) and the list
+    itself."""
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
         usage = owners_by_record(self.model, [obj.pk for obj in changelist.result_list])
         for obj in changelist.result_list:
-            obj.use_count = len(usage.get(obj.pk, ()))
+            obj.used_by = [model for model, _pk in usage.get(obj.pk, ())]
         return changelist
 
     @admin.display(description="used in")
     def used_in_count(self, obj):
-        count = getattr(obj, "use_count", 0)
-        return "not used" if not count else f"{count} post{'s' if count != 1 else ''}"
+        return uses_label(getattr(obj, "used_by", ())) or "not used"
 
     @admin.display(description="used in")
     def used_in_list(self, obj):
@@ -52,9 +64,8 @@ class UsageMixin:
         if not found:
             return "Not used anywhere yet."
         return format_html(
-            "<p>Used in {} post{}:</p><ul class='library-usage'>{}</ul>",
-            len(found),
-            "s" if len(found) != 1 else "",
+            "<p>Used in {}:</p><ul class='library-usage'>{}</ul>",
+            uses_label(type(owner) for owner in found),
             _owner_links(found),
         )
 

@@ -73,6 +73,18 @@ def resolve_body_images(html):
     return html, [i for i in ids if i in images]
 
 
+def record_body_images(uses, owner_field, owner, image_ids):
+    """Make `uses` (a model of owner/image rows, e.g. PostBodyImage) list exactly
+    `image_ids` for `owner`: rows for images gone from the body go, new ones come."""
+    ids = set(image_ids)
+    mine = uses.objects.filter(**{owner_field: owner})
+    mine.exclude(image_id__in=ids).delete()
+    known = set(mine.values_list("image_id", flat=True))
+    uses.objects.bulk_create(
+        [uses(**{owner_field: owner, "image_id": i}) for i in sorted(ids - known)]
+    )
+
+
 def render_body_images(html):
     """The body with each library image drawn by includes/image.html (one query).
 
