@@ -13,6 +13,7 @@ from PIL import Image
 
 from flse_hub.site import demo
 from flse_hub.site.models import DemoContentLoad, FooterLink, HeaderLink, SiteSettings, SocialLink
+from posts.media.models import Image as LibraryImage
 from tests.factories import make_post, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -200,10 +201,12 @@ def test_the_default_share_image_is_used_only_where_a_page_has_none(client):
     assert meta(home, "name", "twitter:image:alt") == "The FLSE team at a workshop"
     assert meta(home, "name", "twitter:card") == "summary_large_image"
 
-    post = make_post("Illustrated", hero_image=png((800, 400), (0, 0, 200, 255)),
-                     hero_image_alt="A blue square")  # fmt: skip
+    picture = LibraryImage.objects.create(
+        title="Blue", file=png((800, 400), (0, 0, 200, 255)), alt="A blue square"
+    )
+    post = make_post("Illustrated", hero_image=picture)
     page = parse(client.get(post.get_absolute_url()))
-    assert meta(page, "property", "og:image") == f"http://testserver{post.hero_image.url}"
+    assert meta(page, "property", "og:image") == f"http://testserver{picture.file.url}"
     assert meta(page, "property", "og:image:alt") == "A blue square"
 
 
