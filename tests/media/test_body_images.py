@@ -15,6 +15,11 @@ from tests.media.helpers import figure, make_image
 pytestmark = pytest.mark.django_db
 
 
+def absolute(address):
+    """A media address as a page outside the site needs it (S3's already is)."""
+    return address if address.startswith("http") else f"http://testserver{address}"
+
+
 @pytest.mark.parametrize(
     "hostile",
     [
@@ -34,16 +39,17 @@ def test_the_sanitiser_keeps_no_foreign_address_or_handler(hostile):
     assert "?x=1" not in cleaned and "/static/" not in cleaned
 
 
-def test_figure_img_and_figcaption_pass_with_only_their_allowed_attributes():
+def test_figure_img_and_figcaption_pass_with_only_their_allowed_attributes(settings):
+    # MEDIA_URL: /media/ on local disk, the bucket's address on S3.
+    src = f"{settings.MEDIA_URL}images/abcdefghijklmnopqrstuv.png"
     cleaned = sanitize_html(
-        '<figure class="figure" style="x" id="f"><img src="/media/images/abcdefghijklmnopqrst'
-        'uv.png" alt="A bench" width="40" height="3x" data-file="7" class="c" title="t" '
-        'loading="lazy"><figcaption class="figure-caption" onclick="x()">On <em>the</em> '
-        "bench</figcaption></figure>"
+        f'<figure class="figure" style="x" id="f"><img src="{src}" alt="A bench" width="40" '
+        'height="3x" data-file="7" class="c" title="t" loading="lazy"><figcaption '
+        'class="figure-caption" onclick="x()">On <em>the</em> bench</figcaption></figure>'
     )
     assert cleaned == (
-        '<figure><img src="/media/images/abcdefghijklmnopqrstuv.png" alt="A bench" width="40" '
-        'data-file="7"><figcaption>On <em>the</em> bench</figcaption></figure>'
+        f'<figure><img src="{src}" alt="A bench" width="40" data-file="7"><figcaption>On '
+        "<em>the</em> bench</figcaption></figure>"
     )
 
 
@@ -62,11 +68,12 @@ def test_an_external_or_unknown_image_is_refused_when_the_post_is_saved(media_ro
     assert list(post.body_image_uses.values_list("image_id", flat=True)) == [image.pk]
 
 
-def test_a_body_image_takes_its_address_size_and_description_from_the_library(media_root):
+def test_a_body_image_takes_its_address_size_and_description_from_the_library(media_root, settings):
     image = make_image("Bench", size=(40, 30), alt="A bench in the park")
     # A forged address or size for a real id is replaced by the record's.
     html = (
-        f'<img src="/media/posts/abcdefghijklmnopqrstuv.png" width="9999" data-file="{image.pk}">'
+        f'<img src="{settings.MEDIA_URL}posts/abcdefghijklmnopqrstuv.png" width="9999" '
+        f'data-file="{image.pk}">'
     )
     body, ids = resolve_body_images(sanitize_html(html))
     assert ids == [image.pk]
@@ -106,11 +113,11 @@ def test_the_post_page_draws_hero_and_body_figures_with_caption_credit_alt_and_s
     assert "The area we cover" in body_figure
     assert "Map: OSM &lt;b&gt;" in body_figure  # credit is plain text
     assert f'src="{decorative.file.url}" alt=""' in page
-    assert f'<meta property="og:image" content="http://testserver{hero.file.url}">' in page
+    assert f'<meta property="og:image" content="{absolute(hero.file.url)}">' in page
     data = json.loads(
         re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
     )
-    assert data["image"]["url"] == f"http://testserver{hero.file.url}"
+    assert data["image"]["url"] == absolute(hero.file.url)
     assert data["image"]["creditText"] == "Photo: Sam"
     assert (data["image"]["width"], data["image"]["height"]) == (120, 80)
 
@@ -128,7 +135,7 @@ def test_feeds_carry_body_images_at_absolute_addresses(client, media_root):
     make_post(body=figure(image, "Caption"))
     feed = feedparser.parse(client.get(reverse("posts:feed-atom")).content)
     content = feed.entries[0].content[0].value
-    assert f'src="http://testserver{image.file.url}"' in content
+    assert f'src="{absolute(image.file.url)}"' in content
 
 
 def test_cards_crop_on_the_focal_point(client, media_root, settings):

@@ -116,7 +116,7 @@ def test_upload_needs_a_description_or_decorative(staff_client, media_root):
     )
     assert response.status_code == 400
     assert "tick “decorative only”" in response.content.decode()
-    assert not Image.objects.exists() and stored_files(media_root) == []
+    assert not Image.objects.exists() and stored_files() == []
 
 
 @pytest.mark.parametrize(
@@ -140,4 +140,4 @@ def test_hostile_files_are_refused_as_before(staff_client, media_root, case):
         or "at most" in errors
         or ("could not be read" in errors)
     )
-    assert not Image.objects.exists() and stored_files(media_root) == []
+    assert not Image.objects.exists() and stored_files() == []

@@ -1,15 +1,19 @@
 """Existing hero images and resource files move into the library and back, with files.
 
 Runs the real migrations (posts 0016-0018) forward and backward over rows made with the
-old schema and real files in a temporary MEDIA_ROOT.
+old schema and real files, on local disk or S3 as the run's media storage is.
 """
 
 import io
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from PIL import Image as PILImage
+
+from tests.media.conftest import stored_files
 
 BEFORE = [
     ("posts", "0015_slug_help_says_old_addresses_work"),
@@ -36,16 +40,17 @@ def latest():
     return executor.loader.graph.leaf_nodes()
 
 
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    (settings.MEDIA_ROOT / "posts").mkdir(parents=True)
-    (settings.MEDIA_ROOT / "resources").mkdir()
-    return settings.MEDIA_ROOT
+def files():
+    """Every stored file and its bytes, on the run's media storage (tests/media/conftest.py)."""
+    contents = {}
+    for name in stored_files():
+        with default_storage.open(name, "rb") as stored:
+            contents[name] = stored.read()
+    return contents
 
 
-def files(root):
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+def store(name, content):
+    assert default_storage.save(name, ContentFile(content)) == name
 
 
 @pytest.mark.django_db(transaction=True)
@@ -53,8 +58,8 @@ def test_hero_images_and_resource_files_move_into_the_library_and_back(media_roo
     try:
         old = migrate(BEFORE)
         Post, Resource = old.get_model("posts", "Post"), old.get_model("posts", "Resource")
-        (media_root / "posts/shared.png").write_bytes(png())
-        (media_root / "resources/report.pdf").write_bytes(PDF)
+        store("posts/shared.png", png())
+        store("resources/report.pdf", PDF)
         common = {"standfirst": "S", "status": "draft"}
         first = Post.objects.create(
             title="First",
@@ -88,7 +93,7 @@ def test_hero_images_and_resource_files_move_into_the_library_and_back(media_roo
             p.pk: (p.hero_image.name, p.hero_image_alt, p.hero_image_width, p.hero_image_height)
             for p in Post.objects.all()
         }
-        before_files = files(media_root)
+        before_files = files()
 
         new = migrate(latest())
         Post, Resource = new.get_model("posts", "Post"), new.get_model("posts", "Resource")
@@ -119,7 +124,7 @@ def test_hero_images_and_resource_files_move_into_the_library_and_back(media_roo
         assert (document.size, document.file_type) == (len(PDF), "pdf")
         assert Resource.objects.get(pk=report.pk).document_id == document.pk
         assert Resource.objects.get(pk=link.pk).document_id is None
-        assert files(media_root) == before_files
+        assert files() == before_files
 
         old = migrate(BEFORE)
         Post, Resource = old.get_model("posts", "Post"), old.get_model("posts", "Resource")
@@ -130,12 +135,12 @@ def test_hero_images_and_resource_files_move_into_the_library_and_back(media_roo
         assert after_rows == before_rows
         assert Resource.objects.get(pk=report.pk).file.name == "resources/report.pdf"
         assert Resource.objects.get(pk=link.pk).file.name == ""
-        assert files(media_root) == before_files
+        assert files() == before_files
 
         # Forward again finds the records it made the first time.
         new = migrate(latest())
         assert new.get_model("media", "Image").objects.count() == 2
         assert new.get_model("media", "Document").objects.count() == 1
-        assert files(media_root) == before_files
+        assert files() == before_files
     finally:
         migrate(latest())
