@@ -107,6 +107,10 @@ NOT_FOUND_REDIRECT_FINDERS = [
     "flse_hub.site.redirects.redirect_for",
 ]
 
+# The media library's handling of images in a body (posts.media.body): pages keep theirs
+# with it, named here because the site app imports no app.
+BODY_IMAGES_MODULE = "posts.media.body"
+
 ROOT_URLCONF = "flse_hub.urls"
 WSGI_APPLICATION = "flse_hub.wsgi.application"
 

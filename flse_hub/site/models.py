@@ -1,5 +1,6 @@
 import re
 from html import unescape
+from importlib import import_module
 
 import reversion
 from django.conf import settings
@@ -15,7 +16,6 @@ from django.utils.text import Truncator, format_lazy
 from flse_hub.rich_text import rich_text_field, sanitize_html
 from flse_hub.site.pages import validate_page_slug
 from flse_hub.uploads import RandomName, ValidatedImageField
-from posts.media.body import record_body_images, resolve_body_images
 
 
 class ContentVersion(models.Model):
@@ -128,7 +128,10 @@ class Page(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.body, image_ids = resolve_body_images(sanitize_html(self.body, images=True))
+        body_images = import_module(settings.BODY_IMAGES_MODULE)
+        self.body, image_ids = body_images.resolve_body_images(
+            sanitize_html(self.body, images=True)
+        )
         self.search_text = plain_text(self.body)
         self._publish_now_if_undated()
         with transaction.atomic(using=kwargs.get("using")):
@@ -199,7 +202,7 @@ class PageBodyImage(models.Model):
 
     @classmethod
     def record(cls, page, image_ids):
-        record_body_images(cls, "page", page, image_ids)
+        import_module(settings.BODY_IMAGES_MODULE).record_body_images(cls, "page", page, image_ids)
 
 
 class Redirect(models.Model):
