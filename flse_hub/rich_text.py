@@ -11,6 +11,8 @@ import re
 
 import nh3
 from django.conf import settings
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 from django_prose_editor.fields import ProseEditorField
 
 ALLOWED_TAGS = {
@@ -89,15 +91,22 @@ def sanitize_html(html: str, *, images: bool = False) -> str:
     return _EMPTY_PARAGRAPH.sub("", cleaned).strip()
 
 
-def rich_text_field(*args, image_picker_url=None, **kwargs):
+# The media library's chooser (posts.media), named by URL: this module imports no app.
+IMAGE_PICKER_URL = format_lazy("{}?mode=body", reverse_lazy("admin:media_image_choose"))
+
+
+def rich_text_field(*args, images=False, **kwargs):
     """The body editor of posts and of the site's pages: these tools, this sanitiser.
 
-    With `image_picker_url` (a chooser of library images), the editor inserts images and
-    the sanitiser keeps them: for bodies whose save resolves them (posts.media.body).
+    With `images`, the editor's figure button inserts images from the media library's
+    chooser and the sanitiser keeps them: only for bodies whose save resolves each one
+    against the library (posts.media.body), so nothing else survives.
     """
-    images = {}
-    if image_picker_url is not None:
-        images = {"Figure": {"pickerUrl": image_picker_url}, "Image": True, "Caption": True}
+    image_extensions = (
+        {"Figure": {"pickerUrl": IMAGE_PICKER_URL}, "Image": True, "Caption": True}
+        if images
+        else {}
+    )
     return ProseEditorField(
         *args,
         extensions={
@@ -113,12 +122,13 @@ def rich_text_field(*args, image_picker_url=None, **kwargs):
             "History": True,
             # The editor turns the browser's spell checker off by default; writers want it.
             "NoSpellCheck": False,
-            **images,
+            **image_extensions,
         },
-        sanitize=_images_sanitizer if images else sanitize_html,
+        sanitize=sanitize_html_with_images if images else sanitize_html,
         **kwargs,
     )
 
 
-def _images_sanitizer(html):
+def sanitize_html_with_images(html: str) -> str:
+    """The allowlist of bodies that keep library images (posts and pages)."""
     return sanitize_html(html, images=True)

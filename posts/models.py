@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
-from django.utils.text import format_lazy, slugify
+from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
@@ -155,12 +155,7 @@ class Post(models.Model):
         help_text="The summary paragraph shown under the title, on post cards and in search "
         "results. One or two sentences."
     )
-    body = rich_text_field(
-        # Images from the media library only: the Figure dialog's "Browse..." opens the
-        # library's chooser; the sanitiser and posts.media.body keep nothing else.
-        image_picker_url=format_lazy("{}?mode=body", reverse_lazy("admin:media_image_choose")),
-        blank=True,
-    )
+    body = rich_text_field(images=True, blank=True)
     content_note = models.CharField(
         max_length=300,
         blank=True,

@@ -8,12 +8,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.db.models import Q
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
-from django.utils.text import Truncator, format_lazy
+from django.utils.text import Truncator
 
-from flse_hub.rich_text import rich_text_field, sanitize_html
+from flse_hub.rich_text import rich_text_field, sanitize_html_with_images
 from flse_hub.site.pages import validate_page_slug
 from flse_hub.uploads import RandomName, ValidatedImageField
 
@@ -72,11 +72,7 @@ class Page(models.Model):
         help_text="The page's web address: “about” makes /about/. Changing it after "
         "publishing breaks links to it. The newsletter links to the page “privacy”.",
     )
-    body = rich_text_field(
-        # Images from the media library, as in posts (posts.media.body keeps nothing else).
-        image_picker_url=format_lazy("{}?mode=body", reverse_lazy("admin:media_image_choose")),
-        blank=True,
-    )
+    body = rich_text_field(images=True, blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(
         "publication date",
@@ -129,14 +125,12 @@ class Page(models.Model):
 
     def save(self, *args, **kwargs):
         body_images = import_module(settings.BODY_IMAGES_MODULE)
-        self.body, image_ids = body_images.resolve_body_images(
-            sanitize_html(self.body, images=True)
-        )
+        self.body, image_ids = body_images.resolve_body_images(sanitize_html_with_images(self.body))
         self.search_text = plain_text(self.body)
         self._publish_now_if_undated()
         with transaction.atomic(using=kwargs.get("using")):
             super().save(*args, **kwargs)
-            PageBodyImage.record(self, image_ids)
+            body_images.record_body_images(PageBodyImage, "page", self, image_ids)
 
     def get_absolute_url(self):
         return reverse("site:page", kwargs={"slug": self.slug})
@@ -199,10 +193,6 @@ class PageBodyImage(models.Model):
 
     def __str__(self):
         return f"In the body of “{self.page}”"
-
-    @classmethod
-    def record(cls, page, image_ids):
-        import_module(settings.BODY_IMAGES_MODULE).record_body_images(cls, "page", page, image_ids)
 
 
 class Redirect(models.Model):

@@ -1,3 +1,5 @@
+from collections import Counter
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -31,9 +33,7 @@ def _owner_links(objects):
 
 def uses_label(models):
     """Uses as staff read them, e.g. '2 posts and 1 page', from each owner's model."""
-    counts = {}
-    for model in models:
-        counts[model] = counts.get(model, 0) + 1
+    counts = Counter(models)
     parts = [
         f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
         for model, n in sorted(counts.items(), key=lambda item: item[0]._meta.label)
