@@ -8,6 +8,7 @@ from django.test.testcases import _MediaFilesHandler
 from PIL import Image
 
 from posts.media.models import Image as LibraryImage
+from tests.browser.waiting import all_images_loaded
 from tests.factories import make_post
 from tests.uploads_corpus import image
 
@@ -64,7 +65,7 @@ def test_an_image_on_a_page_still_shows(page, live_server, media_root, transacti
     assert page.goto(live_server.url + post.get_absolute_url()).status == 200
     hero = page.locator("img.post__image")
     hero.wait_for()
-    page.wait_for_function("document.querySelector('img.post__image').complete")
+    assert all_images_loaded(page)
     assert hero.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [120, 80]
     assert violations == []
 

@@ -16,6 +16,7 @@ from playwright.sync_api import Error as PlaywrightError
 from posts.models import Post
 from tests.browser.conftest import DESKTOP, NARROW
 from tests.browser.test_accessibility import AXE_TAGS
+from tests.browser.waiting import all_images_loaded
 from tests.factories import make_post
 from tests.media.helpers import figure, make_image
 
@@ -75,7 +76,7 @@ def test_a_post_with_body_images_passes_axe_with_no_csp_violation(
     tab = open_tab(viewport)
     assert tab.goto(post.get_absolute_url()).status == 200
     page = tab.page
-    page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth)")
+    assert all_images_loaded(page)
     sizes = page.evaluate("[...document.querySelectorAll('main img')].map(i => i.naturalWidth)")
     assert sizes == [1600, 800, 400]
     assert page.locator("figure.post__figure figcaption").inner_text() == (

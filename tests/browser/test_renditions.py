@@ -16,6 +16,7 @@ from posts.media.models import Image as LibraryImage
 from posts.models import Post
 from tests.browser.conftest import DESKTOP, NARROW
 from tests.browser.test_accessibility import AXE_TAGS
+from tests.browser.waiting import all_images_loaded
 from tests.people.helpers import run_worker
 
 pytestmark = pytest.mark.browser
@@ -38,20 +39,6 @@ LAYOUT_SHIFTS = """
   }).observe({type: "layout-shift", buffered: true});
   setTimeout(() => resolve(shifts), 300);
 })
-"""
-# Brings each image into view in turn (a lazy one loads only then) and awaits it in the
-# page (wait_for_function would need eval, which the CSP forbids); gives up after 30 s.
-ALL_IMAGES_LOADED = """
-async () => {
-  const loaded = (img) => img.complete ? null :
-    new Promise((resolve) => { img.onload = img.onerror = resolve; });
-  const all = (async () => {
-    for (const img of document.images) { img.scrollIntoView(); await loaded(img); }
-  })();
-  await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 30000))]);
-  window.scrollTo(0, 0);
-  return [...document.images].every((img) => img.complete && img.naturalWidth > 0);
-}
 """
 
 
@@ -98,7 +85,7 @@ def axe():
 
 def load(tab, path):
     assert tab.goto(path).status == 200
-    assert tab.page.evaluate(ALL_IMAGES_LOADED)
+    assert all_images_loaded(tab.page)
 
 
 def check_page(tab, axe):
