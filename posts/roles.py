@@ -84,7 +84,8 @@ GROUP_DESCRIPTIONS = {
         "review, publish, schedule and unpublish; edit any post; manage people, topics, "
         "pages, redirects, menus and site settings"
     ),
-    "Newsletter managers": "see, export and erase newsletter subscribers",
+    "Newsletter managers": "see, export and erase newsletter subscribers; compose and send "
+    "the newsletter",
 }
 
 
