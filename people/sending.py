@@ -395,7 +395,12 @@ class Transport:
             self.mailer.open()
         connection = self.mailer.connection
         try:
-            _check(*connection.mail(sender))
+            connection.ehlo_or_helo_if_needed()
+            # A refused sender is the server's view of us, not of the subscriber's address:
+            # never counted against them (retried, then given up).
+            code, reply = connection.mail(sender)
+            if code >= 400:
+                raise TemporaryFailure(f"MAIL FROM refused: {code} {reply!r}")
             for recipient in recipients:
                 _check(*connection.rcpt(recipient))
             hand_over()
