@@ -3,6 +3,7 @@ temporary failures, suppression, DKIM, and a real worker killed mid-batch."""
 
 import asyncio
 import base64
+import shutil
 import signal
 import subprocess
 import threading
@@ -174,9 +175,10 @@ def test_temporary_failures_give_up_after_the_configured_attempts(mailbox, setti
 @pytest.mark.django_db
 def test_issues_are_dkim_signed_when_a_key_is_configured(mailbox, settings):
     # A fresh key pair, as an organisation would make one (openssl is on every server).
-    private = subprocess.run(["openssl", "genrsa", "2048"], capture_output=True, check=True).stdout
+    openssl = shutil.which("openssl")
+    private = subprocess.run([openssl, "genrsa", "2048"], capture_output=True, check=True).stdout
     public = subprocess.run(
-        ["openssl", "rsa", "-pubout", "-outform", "DER"],
+        [openssl, "rsa", "-pubout", "-outform", "DER"],
         input=private,
         capture_output=True,
         check=True,
