@@ -7,7 +7,10 @@ class PeopleConfig(AppConfig):
 
     def ready(self):
         from flse_hub import freshness
-        from people.models import Person
+        from people.models import NewsletterIssue, Person
 
-        # Subscribers are private: their changes leave public pages as they are.
-        freshness.register_public_models(Person)
+        # Subscribers are private: their changes leave public pages as they are. An
+        # issue is public once sent (private_to_staff until then); sending finishes by
+        # a queryset update, which bumps by itself (people.sending). Its posts are
+        # written only while it is a draft.
+        freshness.register_public_models(Person, NewsletterIssue)

@@ -97,6 +97,17 @@ def set_posts(issue, post_ids):
         )
 
 
+def still_public_items(issue):
+    """The issue's posts that the public may still see: one withdrawn since is left out
+    of the archive (its title and summary too). Two queries."""
+    items = list(issue.items.all())
+    if not items:
+        return []
+    ids = [i.post_id for i in items]
+    public = {post.post_id for post in published_posts(ids=ids, limit=len(ids))}
+    return [item for item in items if item.post_id in public]
+
+
 def matching(items, topic_slugs):
     """The items a subscriber with these topics gets: all of them if they chose none."""
     chosen = set(topic_slugs)

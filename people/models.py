@@ -281,6 +281,11 @@ class NewsletterIssue(models.Model):
     def editable(self):
         return self.status == self.Status.DRAFT
 
+    @property
+    def private_to_staff(self):
+        """Until sent, writing it changes nothing the public sees (flse_hub.freshness)."""
+        return self.status != self.Status.SENT
+
 
 class IssuePost(models.Model):
     """A post as the issue tells of it: copied from posts when the issue is composed."""

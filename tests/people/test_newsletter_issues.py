@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from people import digest, sending
 from people.models import Delivery, Interest, NewsletterIssue, Subscriber
@@ -35,7 +36,7 @@ def subscriber(address, *topics, status=Subscriber.Status.ACTIVE):
 
 def issue_of(*posts, subject="Learning this month", introduction="<p>Hello &amp; welcome.</p>"):
     issue = NewsletterIssue.objects.create(
-        subject=subject, slug=subject.lower().replace(" ", "-"), introduction=introduction
+        subject=subject, slug=slugify(subject), introduction=introduction
     )
     digest.set_posts(issue, [post.pk for post in posts])
     return issue
@@ -335,3 +336,50 @@ def test_batches_are_one_task_each_and_the_rate_spaces_messages(settings, topics
     assert sorted(m.to[0] for m in mail.outbox) == [f"reader{n}@example.org" for n in range(5)]
     # A task whose token is no longer the issue's (an old chain) sends nothing.
     assert sending.send_batch(issue.pk, "an-old-token") == "stale"
+
+
+def test_a_sent_issue_is_a_public_page_in_the_archive_feed_and_sitemap(client, topics):
+    import feedparser
+
+    from flse_hub import freshness
+
+    housing = topics[0]
+    kept = make_post("Post about housing", topics=[housing])
+    withdrawn = make_post("Post about a mistake", topics=[housing])
+    subscriber("reader@example.org")
+    issue = issue_of(kept, withdrawn, subject="Autumn <news>")
+    page = reverse("people:newsletter-issue", kwargs={"slug": issue.slug})
+    archive = reverse("people:newsletter-issues")
+    feed = reverse("people:newsletter-issues-feed")
+
+    sending.start(issue)
+    assert client.get(page).status_code == 404  # sending, not yet sent
+    assert "Autumn" not in client.get(archive).content.decode()
+    before = freshness.version()
+    run_worker()
+    assert freshness.version() != before  # public pages change when sending finishes
+
+    listing = client.get(archive).content.decode()
+    assert f'<a href="{page}">Autumn &lt;news&gt;</a>' in listing
+    shown = client.get(page).content.decode()
+    assert "<h1>Autumn &lt;news&gt;</h1>" in shown
+    assert "Post about housing" in shown and "Post about a mistake" in shown
+
+    entries = feedparser.parse(client.get(feed).content).entries
+    assert [e.title for e in entries] == ["Autumn <news>"]
+    assert f"http://testserver{kept.get_absolute_url()}" in entries[0].summary
+    assert f"http://testserver{page}" in client.get("/sitemap.xml").content.decode()
+
+    # A post withdrawn after the issue went out leaves the public copy of the issue.
+    withdrawn.status = withdrawn.Status.DRAFT
+    withdrawn.save()
+    shown = client.get(page).content.decode()
+    assert "Post about housing" in shown and "Post about a mistake" not in shown
+
+
+def test_the_privacy_notice_says_the_newsletter_has_no_tracking(client):
+    from flse_hub.site import demo_pages
+
+    demo_pages.load(force=True)
+    page = client.get(reverse("site:page", kwargs={"slug": "privacy"})).content.decode()
+    assert "Our newsletter has no tracking" in page
