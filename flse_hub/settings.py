@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "django_tasks_db",
     "reversion",  # revisions of posts (posts/revisions.py) and pages (flse_hub.site)
+    "anymail",  # mail providers' bounce and complaint webhooks (people.bounces)
     "people",
     "posts",
     "flse_hub.site",
@@ -357,6 +358,9 @@ NEWSLETTER_RETRY_BASE_SECONDS = max(1, env_int("NEWSLETTER_RETRY_BASE_SECONDS", 
 NEWSLETTER_MAX_PERMANENT_FAILURES = max(1, env_int("NEWSLETTER_MAX_PERMANENT_FAILURES", 2))
 # DKIM signing of issues sent over SMTP: the PEM private key itself, or empty for none.
 NEWSLETTER_DKIM_PRIVATE_KEY = os.environ.get("NEWSLETTER_DKIM_PRIVATE_KEY", "").replace("\\n", "\n")
+# Bounce and complaint webhooks from the mail provider (people.bounces), checked with
+# HTTP basic auth "user:password"; without it the webhook answers 404.
+ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("NEWSLETTER_WEBHOOK_SECRET", "")}
 NEWSLETTER_DKIM_SELECTOR = os.environ.get("NEWSLETTER_DKIM_SELECTOR", "")
 NEWSLETTER_DKIM_DOMAIN = os.environ.get("NEWSLETTER_DKIM_DOMAIN", "")
 if NEWSLETTER_DKIM_PRIVATE_KEY and not (NEWSLETTER_DKIM_SELECTOR and NEWSLETTER_DKIM_DOMAIN):

@@ -6,7 +6,10 @@ class PeopleConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self):
+        from anymail.signals import tracking
+
         from flse_hub import freshness
+        from people import bounces
         from people.models import NewsletterIssue, Person
 
         # Subscribers are private: their changes leave public pages as they are. An
@@ -14,3 +17,4 @@ class PeopleConfig(AppConfig):
         # a queryset update, which bumps by itself (people.sending). Its posts are
         # written only while it is a draft.
         freshness.register_public_models(Person, NewsletterIssue)
+        tracking.connect(bounces.on_tracking_event, dispatch_uid="people.bounces")

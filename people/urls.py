@@ -25,6 +25,11 @@ urlpatterns = [
         name="newsletter-issues-feed",
     ),
     path(
+        "newsletter/webhooks/postmark/",
+        views.provider_webhook,
+        name="newsletter-provider-webhook",
+    ),
+    path(
         "newsletter/issues/<slug:slug>/",
         public_page(views.issue_detail),
         name="newsletter-issue",

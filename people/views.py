@@ -1,6 +1,7 @@
+from anymail.webhooks.postmark import PostmarkTrackingWebhookView
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -246,3 +247,15 @@ def issue_detail(request, slug):
         "people/newsletter_issue.html",
         {"issue": issue, "items": digest.still_public_items(issue)},
     )
+
+
+@csrf_exempt
+def provider_webhook(request):
+    """Postmark's bounce and spam-complaint webhook (people.bounces), through anymail.
+
+    Off (404) until NEWSLETTER_WEBHOOK_SECRET is set: an open webhook would let anyone
+    unsubscribe anyone. Anymail checks the basic auth (401 without it) and the body.
+    """
+    if not settings.ANYMAIL.get("WEBHOOK_SECRET"):
+        raise Http404("The provider webhook is not configured.")
+    return PostmarkTrackingWebhookView.as_view()(request)
