@@ -302,13 +302,18 @@ class NewsletterIssueAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is not None and not obj.editable:
-            return ["subject", "slug", "status", "introduction", "chosen_posts"]
+            return ["subject", "slug", "status", "introduction_as_sent", "chosen_posts"]
         return self.fields
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.editable:
             return self.get_fields(request, obj)
         return []
+
+    @admin.display(description="introduction")
+    def introduction_as_sent(self, issue):
+        # Sanitised when it was saved (flse_hub.rich_text): shown as it reads in the email.
+        return mark_safe(issue.introduction)  # noqa: S308
 
     @admin.display(description="posts")
     def chosen_posts(self, issue):

@@ -4,7 +4,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from flse_hub.rich_text import rich_text_field
+from flse_hub.rich_text import rich_text_field, sanitize_html
 from flse_hub.uploads import RandomName, ValidatedImageField
 from people import consent
 
@@ -273,6 +273,11 @@ class NewsletterIssue(models.Model):
 
     def __str__(self):
         return self.subject
+
+    def save(self, *args, **kwargs):
+        # The only form in which the introduction is stored, and so marked safe anywhere.
+        self.introduction = sanitize_html(self.introduction)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("people:newsletter-issue", kwargs={"slug": self.slug})

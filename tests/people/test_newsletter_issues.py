@@ -142,6 +142,11 @@ def test_an_issue_starts_with_the_posts_published_since_the_last_one_went_out(ma
     assert issue.items.first().path == new.get_absolute_url()
 
 
+def test_the_introduction_is_sanitised_however_it_is_saved():
+    issue = issue_of(introduction='<p onclick="x()">Hi<img src=x onerror=alert(1)></p>')
+    assert issue.introduction == "<p>Hi</p>"
+
+
 def test_the_subject_is_one_line(manager):
     response = manager.post(
         reverse("admin:people_newsletterissue_add"),
