@@ -153,21 +153,23 @@ def one_line(text):
     return " ".join(text.translate(_LINE_BREAKS).split())
 
 
-def context(issue, items, *, subscriber=None, base_url=None):
+def context(issue, items, *, subscriber=None, base_url=None, shared=None):
     """What the issue's templates (email and preview) need for one reader.
 
     Without a subscriber (a test send, a preview) the personal links are made for
-    no one: they lead to pages that say the link is not valid.
+    no one: they lead to pages that say the link is not valid. `shared` (from
+    shared_context()) saves a batch asking for the same topic names and sender each time.
     """
+    shared = shared or shared_context()
     pk = subscriber.pk if subscriber else 0
     unsubscribe_token = tokens.make(tokens.UNSUBSCRIBE, pk)
-    names = topic_names() if subscriber else {}
+    names = shared["topic_names"]
     chosen = (
         [names.get(i.topic_slug, i.topic_slug) for i in subscriber.interests.all()]
         if subscriber
         else []
     )
-    who = sender()
+    who = shared["sender"]
     return {
         "issue": issue,
         "subject": one_line(issue.subject),
@@ -193,15 +195,22 @@ def context(issue, items, *, subscriber=None, base_url=None):
     }
 
 
+def shared_context():
+    """What every recipient's email shares: topic names and the sender (a few queries)."""
+    return {"topic_names": topic_names(), "sender": sender()}
+
+
 def html(ctx):
     return render_to_string("emails/newsletter_issue.html", ctx)
 
 
-def message(issue, items, *, subscriber=None, to=None, subject_prefix="", base_url=None):
+def message(
+    issue, items, *, subscriber=None, to=None, subject_prefix="", base_url=None, shared=None
+):
     """The issue as one email: plain text and HTML, with RFC 8058 one-click unsubscribe."""
     from people.services import _NewsletterEmail
 
-    ctx = context(issue, items, subscriber=subscriber, base_url=base_url)
+    ctx = context(issue, items, subscriber=subscriber, base_url=base_url, shared=shared)
     email = _NewsletterEmail(
         subject=subject_prefix + ctx["subject"],
         body=render_to_string("emails/newsletter_issue.txt", ctx),

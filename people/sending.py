@@ -228,6 +228,7 @@ def _next_step(issue, token, sent):
 
 def _send_all(issue, batch, claimed_at):
     items = list(issue.items.all())
+    shared = digest.shared_context()
     transport = Transport(mail.mailers.default)
     rate = settings.NEWSLETTER_SEND_PER_MINUTE / 60
     began = time.monotonic()
@@ -239,7 +240,7 @@ def _send_all(issue, batch, claimed_at):
                 wait = began + n / rate - time.monotonic()
                 if wait > 0:
                     time.sleep(wait)
-            outcome = _send_one(transport, issue, items, delivery, claimed_at)
+            outcome = _send_one(transport, issue, items, shared, delivery, claimed_at)
             if outcome == "paused":
                 # Hand the rest of the batch back, unsent, for the resumed chain.
                 Delivery.objects.filter(
@@ -252,7 +253,7 @@ def _send_all(issue, batch, claimed_at):
     return sent
 
 
-def _send_one(transport, issue, items, delivery, claimed_at):
+def _send_one(transport, issue, items, shared, delivery, claimed_at):
     ours = Delivery.objects.filter(pk=delivery.pk, sending_since=claimed_at)
     subscriber = delivery.subscriber
     posts = digest.matching(items, [i.topic_slug for i in subscriber.interests.all()])
@@ -273,7 +274,7 @@ def _send_one(transport, issue, items, delivery, claimed_at):
             raise NotHandedOver
 
     try:
-        message = digest.message(issue, posts, subscriber=subscriber)
+        message = digest.message(issue, posts, subscriber=subscriber, shared=shared)
         transport.send(message, hand_over)
     except NotHandedOver:
         if not NewsletterIssue.objects.filter(
