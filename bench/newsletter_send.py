@@ -172,7 +172,8 @@ def report(title, mailbox, count, seconds, peak_mib, progress):
     print(f"   messages received: {mailbox.total} by {delivered} addresses; twice: {twice}")
     print(f"   worker time: {seconds:.1f} s, {mailbox.total / seconds:.0f} messages/s")
     print(f"   worker peak memory (RSS): {peak_mib:.0f} MiB")
-    print(f"   deliveries: {dict((k, v) for k, v in progress.items() if v)}")
+    counts = {status: n for status, n in progress.items() if n}
+    print(f"   deliveries: {counts}")
 
 
 def main():
