@@ -12,7 +12,8 @@ Run 1 sends an issue with no interruption. Run 2 sends a second issue and SIGKIL
 worker once half the messages have arrived, then starts it again. Each run prints the
 messages per second, the worker's peak resident memory, how many addresses received
 the issue, and whether any received it twice; run 2 also says how many deliveries the
-kill left "uncertain" (handed to the server, reply never heard: not sent again).
+kill left "uncertain" (handed to the server, reply never heard: not sent again). With
+Debian's `spamassassin` installed, one received message is scored (offline rules).
 
     .venv/bin/python bench/newsletter_send.py [--subscribers 10000] [--batch 200]
 """
@@ -41,8 +42,11 @@ class CountingMailbox:
         self.total = 0
         self.reached = threading.Event()
         self.kill_at = None
+        self.sample = None
 
     async def handle_DATA(self, server, session, envelope):
+        if self.sample is None:
+            self.sample = envelope.original_content  # for SpamAssassin to score
         for address in envelope.rcpt_tos:
             self.received[address] += 1
         self.total += 1
@@ -164,6 +168,25 @@ def outcome(issue):
     return sending.progress(issue)
 
 
+def spam_score(message):
+    """SpamAssassin's offline verdict on one received issue (Debian `spamassassin`)."""
+    if not shutil.which("spamassassin"):
+        print("== SpamAssassin: not installed (apt-get install spamassassin)")
+        return
+    result = subprocess.run(
+        [shutil.which("spamassassin"), "-t", "-L"],
+        input=message,
+        capture_output=True,
+        check=False,
+        timeout=300,
+    )
+    report_text = result.stdout.decode(errors="replace")
+    start = report_text.find("Content analysis details:")
+    end = report_text.find("\n\n", report_text.find("----", start))
+    print("== SpamAssassin (offline rules) on one received issue:")
+    print("   " + report_text[start:end].strip().replace("\n", "\n   "))
+
+
 def report(title, mailbox, count, seconds, peak_mib, progress):
     twice = sum(1 for n in mailbox.received.values() if n > 1)
     delivered = len(mailbox.received)
@@ -205,6 +228,7 @@ def main():
             issue, count = start_issue("run-1")
             seconds, peak, _ = run_worker(env)
             report("Run 1: no interruption", mailbox, count, seconds, peak, outcome(issue))
+            spam_score(mailbox.sample)
 
             mailbox.received.clear()
             mailbox.total = 0
