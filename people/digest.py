@@ -189,7 +189,9 @@ def context(issue, items, *, subscriber=None, base_url=None, shared=None):
             reverse("people:newsletter-one-click", kwargs={"token": unsubscribe_token}), base_url
         ),
         "manage_url": _absolute(
-            reverse("people:newsletter-manage", kwargs={"token": tokens.make(tokens.MANAGE, pk)}),
+            reverse(
+                "people:newsletter-manage", kwargs={"token": tokens.make(tokens.ISSUE_MANAGE, pk)}
+            ),
             base_url,
         ),
     }

@@ -182,8 +182,10 @@ def one_click_unsubscribe(request, token):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def manage(request, token):
-    """Change name and topics, or leave, from an emailed link."""
+    """Change name and topics, or leave, from an emailed link (asked for, or in an issue)."""
     subscriber, problem = _subscriber_for(request, tokens.MANAGE, token)
+    if problem and problem.status_code == 400:
+        subscriber, problem = _subscriber_for(request, tokens.ISSUE_MANAGE, token)
     if problem:
         return problem
     saved = False

@@ -2,17 +2,18 @@
 
 import email
 import re
+import time
 from datetime import timedelta
 from email import policy
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.core import mail
+from django.core import mail, signing
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from people import digest, sending
+from people import digest, sending, tokens
 from people.models import Delivery, Interest, NewsletterIssue, Subscriber
 from tests.factories import make_post, make_topic
 from tests.people.helpers import run_worker
@@ -299,6 +300,16 @@ def test_the_email_parsed_back_has_both_parts_the_sender_and_one_click_unsubscri
     )
     assert f"https://hub.example.org{post.get_absolute_url()}" in links
     assert any("/newsletter/manage/" in link for link in links)
+
+    # "Change my topics" works from an issue read weeks later (a link asked for lasts 7 days).
+    [manage] = [link for link in links if "/newsletter/manage/" in link]
+    assert client.get(manage.removeprefix("https://hub.example.org")).status_code == 200
+    two_months_ago = signing.b62_encode(int(time.time()) - 60 * 86400)
+    old_link = signing.Signer(salt=tokens.ISSUE_MANAGE).sign(f"{reader.pk}:{two_months_ago}")
+    response = client.get(reverse("people:newsletter-manage", kwargs={"token": old_link}))
+    assert response.status_code == 200 and "Housing" in response.content.decode()
+    stale = signing.Signer(salt=tokens.MANAGE).sign(f"{reader.pk}:{two_months_ago}")
+    assert client.get(reverse("people:newsletter-manage", args=[stale])).status_code == 410
 
     path = one_click.group(1).removeprefix("https://hub.example.org")
     response = client.post(
