@@ -216,14 +216,28 @@ def _next_step(issue, token, sent):
     if not still.exists():
         return f"sent {sent}, paused"
     now = timezone.now()
-    if queued.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).exists():
+    free = queued.filter(sending_since__isnull=True)
+    if free.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).exists():
         _queue_batch(issue.pk, token)
         return f"sent {sent}"
-    # Only retries (or another sender's claims) remain: come back when the first is due.
-    first = queued.exclude(next_attempt_at=None).order_by("next_attempt_at")
-    due_at = first.values_list("next_attempt_at", flat=True).first()
-    _queue_batch(issue.pk, token, run_after=max(due_at or now, now) + timedelta(seconds=1))
-    return f"sent {sent}, waiting for retries"
+    # Only retries not yet due, or rows another sender holds, remain: come back when the
+    # first retry is due or the first claim's lease runs out, not in a busy loop.
+    retry_at = (
+        free.exclude(next_attempt_at=None)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    claimed_at = (
+        queued.exclude(sending_since=None)
+        .order_by("sending_since")
+        .values_list("sending_since", flat=True)
+        .first()
+    )
+    lease_ends = claimed_at + settings.NEWSLETTER_SEND_LEASE if claimed_at else None
+    due_at = min(t for t in (retry_at, lease_ends) if t is not None)
+    _queue_batch(issue.pk, token, run_after=max(due_at, now) + timedelta(seconds=1))
+    return f"sent {sent}, waiting"
 
 
 def _send_all(issue, batch, claimed_at):

@@ -399,3 +399,21 @@ def test_the_privacy_notice_says_the_newsletter_has_no_tracking(client):
     demo_pages.load(force=True)
     page = client.get(reverse("site:page", kwargs={"slug": "privacy"})).content.decode()
     assert "Our newsletter has no tracking" in page
+
+
+def test_rows_another_worker_holds_are_waited_for_not_polled(settings, topics):
+    from django_tasks_db.models import DBTaskResult
+
+    issue = issue_of(make_post("Post about housing", topics=[topics[0]]))
+    subscriber("mine@example.org")
+    held = subscriber("theirs@example.org")
+    sending.start(issue)
+    issue.refresh_from_db()
+    claimed = timezone.now()
+    Delivery.objects.filter(subscriber=held).update(sending_since=claimed, sending_worker="other")
+
+    assert sending.send_batch(issue.pk, issue.batch_token) == "sent 1, waiting"
+    assert [m.to for m in mail.outbox] == [["mine@example.org"]]
+    # The next batch runs when the other worker's claim would lapse, not at once.
+    next_batch = DBTaskResult.objects.filter(task_path="people.tasks.send_issue_batch")
+    assert next_batch.get().run_after >= claimed + settings.NEWSLETTER_SEND_LEASE

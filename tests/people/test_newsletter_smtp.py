@@ -138,14 +138,14 @@ def test_a_temporary_failure_is_retried_later_with_growing_delays(mailbox, setti
     ]
     issue = started("busy@example.org")
 
-    assert sending.send_batch(issue.pk, issue.batch_token) == "sent 0, waiting for retries"
+    assert sending.send_batch(issue.pk, issue.batch_token) == "sent 0, waiting"
     waiting = delivery_to("busy@example.org")
     assert waiting.status == Delivery.Status.QUEUED and waiting.attempts == 1
     assert waiting.last_error.startswith("TemporaryFailure: 451")
     assert waiting.sending_since is None  # the claim is released for the retry
     assert waiting.next_attempt_at > timezone.now() + sending.retry_delay(1) - timedelta(minutes=1)
     # Not due yet: a batch now sends nothing.
-    assert sending.send_batch(issue.pk, issue.batch_token) == "sent 0, waiting for retries"
+    assert sending.send_batch(issue.pk, issue.batch_token) == "sent 0, waiting"
     assert mailbox.received == []
 
     assert sending.retry_delay(2) == 2 * sending.retry_delay(1)
