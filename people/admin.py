@@ -95,6 +95,8 @@ class SubscriberAdmin(admin.ModelAdmin):
         "confirmed_at",
         "unsubscribed_at",
         "created_at",
+        "permanent_failures",
+        "bounced_at",
     ]
     # Consent is the subscriber's own act: staff may correct a name, nothing else.
     readonly_fields = [field for field in fields if field != "name"]
