@@ -92,6 +92,13 @@ bench-newsletter: install
 bench-slow-smtp: install
 	$(PY) bench/slow_smtp.py $(BENCH_ARGS)
 
+# One newsletter issue to 10,000 subscribers through a local SMTP server (issue 14), once
+# straight through and once with the worker SIGKILLed half-way: messages/s, the worker's
+# peak memory, and each address's count. BENCH_ARGS="--subscribers 1000" for a short run.
+.PHONY: bench-newsletter-send
+bench-newsletter-send: install
+	$(PY) bench/newsletter_send.py $(BENCH_ARGS)
+
 # Person page and feed: a person with only anonymous credits must 404 as fast as a slug
 # that never existed (issue 9). Prints the median of each; BENCH_ARGS=800 for more.
 .PHONY: bench-person-404

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "django_tasks_db",
     "reversion",  # revisions of posts (posts/revisions.py) and pages (flse_hub.site)
+    "anymail",  # mail providers' bounce and complaint webhooks (people.bounces)
     "people",
     "posts",
     "posts.media",  # the media library (images and documents), used by posts
@@ -346,6 +347,31 @@ if RQ_QUEUES := rq_queues_from_url(TASKS_URL):
 # slow but live send is never doubled; a restarted worker with the same
 # --worker-id reclaims its own emails at once (people.services).
 NEWSLETTER_SEND_LEASE = timedelta(seconds=env_int("NEWSLETTER_SEND_LEASE_SECONDS", 15 * 60))
+
+# Newsletter issues (people.sending, people.digest). Posts and the sender's name and
+# postal address come from functions named here, so people imports neither posts nor
+# the site app.
+NEWSLETTER_POSTS = "posts.newsletter_posts.published_posts"
+NEWSLETTER_SENDER = "flse_hub.site.identity.get"
+# Messages per minute (0: as fast as the mail server takes them), per batch task.
+NEWSLETTER_SEND_PER_MINUTE = env_int("NEWSLETTER_SEND_PER_MINUTE", 600)
+NEWSLETTER_BATCH_SIZE = max(1, env_int("NEWSLETTER_BATCH_SIZE", 100))
+# Temporary failures (4xx, no connection) are retried with doubling delays from the base.
+NEWSLETTER_MAX_ATTEMPTS = max(1, env_int("NEWSLETTER_MAX_ATTEMPTS", 6))
+NEWSLETTER_RETRY_BASE_SECONDS = max(1, env_int("NEWSLETTER_RETRY_BASE_SECONDS", 300))
+# Permanent failures (5xx, bounce reports) before an address is no longer sent to.
+NEWSLETTER_MAX_PERMANENT_FAILURES = max(1, env_int("NEWSLETTER_MAX_PERMANENT_FAILURES", 2))
+# DKIM signing of issues sent over SMTP: the PEM private key itself, or empty for none.
+NEWSLETTER_DKIM_PRIVATE_KEY = os.environ.get("NEWSLETTER_DKIM_PRIVATE_KEY", "").replace("\\n", "\n")
+# Bounce and complaint webhooks from the mail provider (people.bounces), checked with
+# HTTP basic auth "user:password"; without it the webhook answers 404.
+ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("NEWSLETTER_WEBHOOK_SECRET", "")}
+NEWSLETTER_DKIM_SELECTOR = os.environ.get("NEWSLETTER_DKIM_SELECTOR", "")
+NEWSLETTER_DKIM_DOMAIN = os.environ.get("NEWSLETTER_DKIM_DOMAIN", "")
+if NEWSLETTER_DKIM_PRIVATE_KEY and not (NEWSLETTER_DKIM_SELECTOR and NEWSLETTER_DKIM_DOMAIN):
+    raise ImproperlyConfigured(
+        "NEWSLETTER_DKIM_PRIVATE_KEY needs NEWSLETTER_DKIM_SELECTOR and NEWSLETTER_DKIM_DOMAIN."
+    )
 
 # Preview links (posts.previews): page views per client address, as (count, seconds).
 # A person reading and answering needs a handful; guessing a 256-bit token is hopeless

@@ -7,9 +7,10 @@ from flse_hub.caching import public_page
 from flse_hub.media import media_urlpatterns
 from flse_hub.site.sitemaps import PageSitemap
 from flse_hub.views import csp_report, robots_txt
+from people.sitemaps import NewsletterIssueSitemap
 from posts.sitemaps import SITEMAPS
 
-ALL_SITEMAPS = {**SITEMAPS, "site-pages": PageSitemap}
+ALL_SITEMAPS = {**SITEMAPS, "site-pages": PageSitemap, "newsletter": NewsletterIssueSitemap}
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
@@ -19,7 +20,7 @@ urlpatterns = [
     path(
         "sitemap.xml",
         public_page(sitemap),
-        {"sitemaps": {**SITEMAPS, "site-pages": PageSitemap}},
+        {"sitemaps": ALL_SITEMAPS},
         name="sitemap",
     ),
     path("robots.txt", public_page(robots_txt), name="robots-txt"),

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from flse_hub.rich_text import rich_text_field, sanitize_html
 from flse_hub.uploads import RandomName, ValidatedImageField
 from people import consent
 
@@ -93,6 +95,9 @@ class Subscriber(models.Model):
         PENDING = "pending", "Pending confirmation"
         ACTIVE = "active", "Subscribed"
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        # Mail servers refused the address for good (people.sending, people.bounces):
+        # never sent to again unless its owner signs up and confirms afresh.
+        BOUNCED = "bounced", "Address refused by mail servers"
 
     email = models.EmailField(
         max_length=254,
@@ -133,6 +138,13 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    permanent_failures = models.PositiveSmallIntegerField(
+        "permanent delivery failures",
+        default=0,
+        help_text="Newsletter sends the mail server refused for good (5xx) or reported "
+        "bounced. At NEWSLETTER_MAX_PERMANENT_FAILURES the address is no longer sent to.",
+    )
+    bounced_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = SubscriberQuerySet.as_manager()
 
@@ -200,3 +212,140 @@ class SuppressedAddress(models.Model):
 
     def __str__(self):
         return f"Erased {self.erased_at:%Y-%m-%d} ({self.email_hash[:12]}…)"
+
+
+# The newsletter itself --------------------------------------------------------------
+
+
+class NewsletterIssueQuerySet(models.QuerySet):
+    def public(self):
+        """Issues the public may read: those whose sending has finished."""
+        return self.filter(status=NewsletterIssue.Status.SENT)
+
+
+class NewsletterIssue(models.Model):
+    """One newsletter: an introduction and the posts it tells subscribers about.
+
+    The posts are copied into IssuePost rows when the issue is composed, so the
+    issue is a record of what was sent; people never imports posts (DESIGN.md).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SENDING = "sending", "Sending"
+        PAUSED = "paused", "Paused"
+        SENT = "sent", "Sent"
+
+    subject = models.CharField(
+        max_length=150, help_text="The email's subject line, and the title of its web page."
+    )
+    slug = models.SlugField(
+        max_length=150,
+        unique=True,
+        help_text="Its web address in the newsletter archive once it has been sent.",
+    )
+    introduction = rich_text_field(
+        blank=True, help_text="A few sentences above the list of posts. Keep it short."
+    )
+    status = models.CharField(max_length=8, choices=Status, default=Status.DRAFT, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    started_at = models.DateTimeField("sending started at", null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField("sending finished at", null=True, blank=True, editable=False)
+    # Only the batch task carrying this token may go on sending (people.sending): starting,
+    # resuming and a worker's start-up each issue a new one, so one chain runs at a time.
+    batch_token = models.CharField(max_length=32, blank=True, editable=False)
+
+    objects = NewsletterIssueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "newsletter issue"
+        permissions = [("send_newsletterissue", "Can send newsletter issues")]
+
+    def __str__(self):
+        return self.subject
+
+    def save(self, *args, **kwargs):
+        # The only form in which the introduction is stored, and so marked safe anywhere.
+        self.introduction = sanitize_html(self.introduction)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("people:newsletter-issue", kwargs={"slug": self.slug})
+
+    @property
+    def editable(self):
+        return self.status == self.Status.DRAFT
+
+    @property
+    def private_to_staff(self):
+        """Until sent, writing it changes nothing the public sees (flse_hub.freshness)."""
+        return self.status != self.Status.SENT
+
+
+class IssuePost(models.Model):
+    """A post as the issue tells of it: copied from posts when the issue is composed."""
+
+    issue = models.ForeignKey(NewsletterIssue, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(default=0)
+    post_id = models.PositiveIntegerField(help_text="The post's id in the posts app.")
+    title = models.CharField(max_length=250)
+    path = models.CharField(max_length=500, help_text="The post's address on the site.")
+    summary = models.TextField(blank=True)
+    topic_slugs = models.JSONField(default=list, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "post_id"], name="one_item_per_post_per_issue")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Delivery(models.Model):
+    """One subscriber's copy of one issue: created, all at once, before anything is sent."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Not sent"
+        # The worker stopped after handing the message over and before hearing back:
+        # the server may or may not have it, so it is not sent again by itself.
+        UNCERTAIN = "uncertain", "Uncertain (worker stopped mid-send)"
+
+    issue = models.ForeignKey(NewsletterIssue, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=9, choices=Status, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sending_since = models.DateTimeField(null=True, blank=True)
+    sending_worker = models.CharField(max_length=64, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "subscriber"], name="one_delivery_per_subscriber_per_issue"
+            )
+        ]
+        indexes = [models.Index(fields=["issue", "status"], name="delivery_issue_status_idx")]
+
+    def __str__(self):
+        return f"{self.issue} to {self.subscriber}"

@@ -20,4 +20,27 @@ def send_subscriber_email(context, subscriber_pk, base_url=None):
 
 def recover(worker_id):
     """Queue what our rows say is still due: called by run_worker as it starts."""
-    return {"newsletter emails": services.enqueue_due_emails(worker_id=worker_id)}
+    from people import sending
+
+    return {
+        "newsletter emails": services.enqueue_due_emails(worker_id=worker_id),
+        "newsletter issues": sending.recover(worker_id),
+    }
+
+
+@task(takes_context=True)
+def send_issue_batch(context, issue_pk, token):
+    """Send the next batch of a newsletter issue, then queue the batch after it."""
+    from people import sending
+
+    worker_ids = context.task_result.worker_ids
+    return sending.send_batch(issue_pk, token, worker_id=worker_ids[-1] if worker_ids else "")
+
+
+@task()
+def send_test_issue(issue_pk, address, base_url=None):
+    """The "send a test to me" button: the issue, with every post, to one staff address."""
+    from people import digest
+
+    digest.send_test(issue_pk, address, base_url=base_url)
+    return "sent"

@@ -6,6 +6,9 @@ from django.core import signing
 CONFIRM = "people.newsletter.confirm"
 UNSUBSCRIBE = "people.newsletter.unsubscribe"
 MANAGE = "people.newsletter.manage"
+# "Change my topics" in a newsletter issue: read weeks later, so it does not expire,
+# like the unsubscribe link beside it. Its own salt: it opens only the manage page.
+ISSUE_MANAGE = "people.newsletter.issue-manage"
 
 
 class TokenExpired(Exception):
@@ -22,7 +25,7 @@ def make(purpose, subscriber_pk):
 
 def max_age(purpose):
     # An unsubscribe link never expires: leaving must always work from any old email.
-    return None if purpose == UNSUBSCRIBE else settings.NEWSLETTER_CONFIRM_MAX_AGE
+    return None if purpose in (UNSUBSCRIBE, ISSUE_MANAGE) else settings.NEWSLETTER_CONFIRM_MAX_AGE
 
 
 def read(purpose, token):

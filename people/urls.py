@@ -1,6 +1,7 @@
 from django.urls import path
 
-from people import views
+from flse_hub.caching import public_page
+from people import feeds, views
 
 app_name = "people"
 
@@ -17,4 +18,20 @@ urlpatterns = [
         name="newsletter-one-click",
     ),
     path("newsletter/privacy/", views.privacy, name="privacy"),
+    path("newsletter/issues/", public_page(views.issue_archive), name="newsletter-issues"),
+    path(
+        "newsletter/issues/feed/",
+        public_page(feeds.IssueFeed()),
+        name="newsletter-issues-feed",
+    ),
+    path(
+        "newsletter/webhooks/postmark/",
+        views.provider_webhook,
+        name="newsletter-provider-webhook",
+    ),
+    path(
+        "newsletter/issues/<slug:slug>/",
+        public_page(views.issue_detail),
+        name="newsletter-issue",
+    ),
 ]

@@ -1,15 +1,17 @@
+from anymail.webhooks.postmark import PostmarkTrackingWebhookView
 from django.conf import settings
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from flse_hub.security import client_ip
-from people import ratelimit, services, tokens
+from people import digest, ratelimit, services, tokens
 from people.consent import privacy_notice_url
 from people.forms import ManageLinkForm, NewsletterSignupForm, PreferencesForm
-from people.models import Subscriber
+from people.models import NewsletterIssue, Subscriber
 
 ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
 
@@ -180,8 +182,10 @@ def one_click_unsubscribe(request, token):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def manage(request, token):
-    """Change name and topics, or leave, from an emailed link."""
+    """Change name and topics, or leave, from an emailed link (asked for, or in an issue)."""
     subscriber, problem = _subscriber_for(request, tokens.MANAGE, token)
+    if problem and problem.status_code == 400:
+        subscriber, problem = _subscriber_for(request, tokens.ISSUE_MANAGE, token)
     if problem:
         return problem
     saved = False
@@ -215,3 +219,45 @@ def manage(request, token):
 def privacy(request):
     """The notice's old address: it is a page of the site now (flse_hub.site), for good."""
     return redirect(privacy_notice_url(), permanent=True)
+
+
+# The newsletter's public archive ----------------------------------------------------
+
+ISSUES_PER_PAGE = 20
+
+
+def issue_archive(request):
+    """Every sent issue, newest first."""
+    issues = NewsletterIssue.objects.public().only("subject", "slug", "sent_at")
+    page = Paginator(issues.order_by("-sent_at", "-pk"), ISSUES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page_obj": page,
+        "paginator": page.paginator,
+        "is_paginated": page.has_other_pages(),
+        "object_list": page.object_list,
+    }
+    return render(request, "people/newsletter_issues.html", context)
+
+
+def issue_detail(request, slug):
+    """One sent issue as a web page: its introduction and every post it told of."""
+    issue = get_object_or_404(NewsletterIssue.objects.public(), slug=slug)
+    return render(
+        request,
+        "people/newsletter_issue.html",
+        {"issue": issue, "items": digest.still_public_items(issue)},
+    )
+
+
+@csrf_exempt
+def provider_webhook(request):
+    """Postmark's bounce and spam-complaint webhook (people.bounces), through anymail.
+
+    Off (404) until NEWSLETTER_WEBHOOK_SECRET is set: an open webhook would let anyone
+    unsubscribe anyone. Anymail checks the basic auth (401 without it) and the body.
+    """
+    if not settings.ANYMAIL.get("WEBHOOK_SECRET"):
+        raise Http404("The provider webhook is not configured.")
+    return PostmarkTrackingWebhookView.as_view()(request)

@@ -97,7 +97,8 @@ GROUP_DESCRIPTIONS = {
         "review, publish, schedule and unpublish; edit any post; manage people, topics, "
         "the media library, pages, redirects, menus and site settings"
     ),
-    "Newsletter managers": "see, export and erase newsletter subscribers",
+    "Newsletter managers": "see, export and erase newsletter subscribers; compose and send "
+    "the newsletter",
 }
 
 

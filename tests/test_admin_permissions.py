@@ -190,6 +190,12 @@ def _builders(owner):
         ],
         # The background worker's queue (django-tasks-db): a real queued task.
         apps.get_model("django_tasks_database", "DBTaskResult"): _queued_task,
+        # A draft newsletter issue (people.sending): the only kind that may be deleted.
+        apps.get_model("people", "NewsletterIssue"): lambda: [
+            apps.get_model("people", "NewsletterIssue").objects.create(
+                subject="Draft issue", slug="draft-issue"
+            )
+        ],
     }
 
 

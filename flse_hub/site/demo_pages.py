@@ -144,10 +144,15 @@ your data at [placeholder: privacy contact email address].</p>
 <li>your name and the topics you chose, if you gave them (both are optional);</li>
 <li>a record of your consent: when you signed up, the version of the words you agreed
 to, the page you signed up on, and when you confirmed from your inbox;</li>
-<li>when we sent you emails about your subscription, and whether sending failed.</li>
+<li>when we sent you emails about your subscription and each newsletter, and whether
+sending failed or a mail server told us your address no longer works (after repeated
+failures we stop sending to it).</li>
 </ul>
 <p>We use it only to send you the newsletter you asked for, about the topics you chose.
 We never sell it or share it with anyone else.</p>
+<p>Our newsletter has no tracking: no hidden images, and its links go straight to the
+pages they name. We cannot tell whether or when you open it, or which links you
+follow.</p>
 <p>Our lawful basis is your consent (UK GDPR Article 6(1)(a)). You give it by signing up
 and then confirming with the link we email you; nothing is sent until you confirm. You
 can withdraw it at any time with the unsubscribe link in every email.</p>
