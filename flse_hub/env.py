@@ -354,3 +354,12 @@ def env_web_url(name, default):
             f"{name} must be a web address starting https://, e.g. {default}, not {value!r}."
         )
     return value
+
+
+def page_cache_from(default):
+    """The whole-page cache beside CACHES["default"]: the same server under its own key
+    prefix, or, for a per-process cache, a store of its own bounded in entries."""
+    if default["BACKEND"].endswith("LocMemCache"):
+        # About 300 pages of 5-60 KB: well inside a worker's memory budget.
+        return {**default, "LOCATION": "pages", "OPTIONS": {"MAX_ENTRIES": 300}}
+    return {**default, "KEY_PREFIX": "page"}

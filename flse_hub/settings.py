@@ -24,6 +24,7 @@ from flse_hub.env import (
     mailers_from_url,
     media_storage,
     media_url,
+    page_cache_from,
     rq_queues_from_url,
     secret_key,
     tasks_from_url,
@@ -78,6 +79,9 @@ MIDDLEWARE = [
     # First: no later layer may see X-Forwarded-* headers from an untrusted peer.
     "flse_hub.security.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Whole public pages for anonymous readers, keyed on the content version; above CSP
+    # and Permissions-Policy so that a kept page keeps their headers (flse_hub.caching).
+    "flse_hub.caching.PageCacheMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "flse_hub.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -151,6 +155,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = caches_from_url(os.environ.get("CACHE_URL", "locmem:"))
+# Whole public pages (flse_hub.caching) in a cache of their own: churn of pages never
+# pushes out rate-limit counts. Keys name the content version, so a page is kept until
+# it is pushed out or this long, whichever comes first; 0 turns the page cache off.
+CACHES["pages"] = page_cache_from(CACHES["default"])
+PAGE_CACHE_SECONDS = env_int("FLSE_PAGE_CACHE_SECONDS", 24 * 60 * 60)
 
 MAILERS = mailers_from_url(
     # Locally, each email lands as a file in var/sent-emails/ to be read there.

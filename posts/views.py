@@ -4,7 +4,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, ListView
 
+from flse_hub.caching import content_state
 from flse_hub.renditions.lookup import share_image_url
+from posts import archive
 from posts.citations import Citation, cited_authors
 from posts.forms import PostFilterForm
 from posts.models import Credit, Post, Topic, publicly_credited_people
@@ -13,27 +15,21 @@ from posts.structured_data import blog_posting
 POSTS_PER_PAGE = 10
 
 
-def topics_with_post_counts():
-    """Topics that have published posts, each with `post_count`, in one query."""
-    published = Post.objects.published()
-    return (
-        Topic.objects.annotate(
-            post_count=Count(
-                "tagged_posts", filter=Q(tagged_posts__content_object__in=published.values("pk"))
-            )
-        )
-        .filter(post_count__gt=0)
-        .order_by("name")
-    )
-
-
 def home(request):
-    latest = Post.objects.published().with_card_data()
-    featured = list(latest.filter(featured=True)[:2])
+    # The two newest featured posts and the eight newest in one query: the six newest
+    # not featured are among those eight.
+    published = Post.objects.published()
+    posts = list(
+        published.with_card_data().filter(
+            Q(pk__in=published.filter(featured=True).values("pk")[:2])
+            | Q(pk__in=published.values("pk")[:8])
+        )
+    )
+    featured = [post for post in posts if post.featured][:2]
     context = {
         "featured_posts": featured,
-        "latest_posts": latest.exclude(pk__in=[p.pk for p in featured])[:6],
-        "topics": topics_with_post_counts(),
+        "latest_posts": [post for post in posts if post not in featured][:6],
+        "topics": archive.topics(request),
     }
     return render(request, "posts/home.html", context)
 
@@ -43,6 +39,15 @@ class PublishedPostsMixin:
 
     def get_queryset(self):
         return Post.objects.published().with_card_data()
+
+    def archive_filter(self):
+        """Names the filter get_queryset() applies, for the paginator's cached figures."""
+        return "all"
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return archive.ArchivePaginator(
+            queryset, per_page, request=self.request, name=self.archive_filter(), **kwargs
+        )
 
 
 class PostListView(PublishedPostsMixin, ListView):
@@ -64,16 +69,20 @@ class PostListView(PublishedPostsMixin, ListView):
             posts = posts.filter(published_at__year=year)
         return posts
 
+    def archive_filter(self):
+        topic = self.filters.cleaned_data["topic"]
+        return f"topic={topic.pk if topic else ''}&year={self.filters.cleaned_data['year'] or ''}"
+
     def get_context_data(self, **kwargs):
         topic = self.filters.cleaned_data["topic"]
         year = self.filters.cleaned_data["year"]
         # The form shows the filters in force, even one that matches no post (a year
         # with none, a topic whose posts are all drafts): otherwise its box reads
         # "Any year" under a heading that says "from 2021".
-        years = {d.year for d in Post.objects.published().dates("published_at", "year")}
+        years = set(archive.years(self.request))
         if year:
             years.add(year)
-        topics = list(topics_with_post_counts())
+        topics = archive.topics(self.request)
         if topic and topic not in topics:
             topic.post_count = 0
             topics = sorted([*topics, topic], key=lambda t: t.name)
@@ -141,6 +150,7 @@ class PostDetailView(DetailView):
             authors=authors,
             contacts=[c for c in credits if c.role == Credit.Role.CONTACT],
             related_posts=related,
+            related_posts_version="{}:{}".format(*content_state(self.request)),
             citation=citation,
             image_url=image_url,
             structured_data=blog_posting(post, authors, url, image_url) if published else None,
@@ -151,7 +161,7 @@ class PostDetailView(DetailView):
 
 
 def topic_index(request):
-    return render(request, "posts/topic_index.html", {"topics": topics_with_post_counts()})
+    return render(request, "posts/topic_index.html", {"topics": archive.topics(request)})
 
 
 class TopicDetailView(PublishedPostsMixin, ListView):
@@ -160,6 +170,9 @@ class TopicDetailView(PublishedPostsMixin, ListView):
     def get_queryset(self):
         self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
         return super().get_queryset().filter(topics=self.topic)
+
+    def archive_filter(self):
+        return f"topic={self.topic.pk}"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
@@ -171,6 +184,9 @@ class PersonDetailView(PublishedPostsMixin, ListView):
     def get_queryset(self):
         self.person = get_object_or_404(publicly_credited_people(), slug=self.kwargs["slug"])
         return super().get_queryset().credited_publicly_to(self.person)
+
+    def archive_filter(self):
+        return f"person={self.person.pk}"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(person=self.person, **kwargs)
