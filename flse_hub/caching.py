@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import (
@@ -164,7 +165,12 @@ class PageCacheMiddleware:
         if not self._may_answer_from_cache(request):
             return self.get_response(request)
         _drop_future_if_modified_since(request)
-        version, last_modified = content_state(request)
+        try:
+            version, last_modified = content_state(request)
+        except DatabaseError:
+            # Let the page meet the outage where ErrorResponsesMiddleware answers it (a 503
+            # with every header), not up here above the CSP middleware.
+            return self.get_response(request)
         key = page_key(request, version, last_modified)
         pages = caches[PAGE_CACHE_ALIAS]
         if key is not None and (kept := pages.get(key)) is not None:

@@ -139,7 +139,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Kept open, as PostgreSQL's are: opening a SQLite connection (Django's functions and
+    # the PRAGMAs below) cost more than a whole page answered from the page cache.
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
     # WAL lets readers carry on while one writer commits; IMMEDIATE takes the
     # write lock at BEGIN so concurrent writers queue instead of failing. The
     # 20 s busy timeout covers bursts of signups on a busy 2-core machine, where
