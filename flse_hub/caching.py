@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError
 from django.http import HttpResponse
 from django.utils import timezone
@@ -167,11 +168,11 @@ class PageCacheMiddleware:
         _drop_future_if_modified_since(request)
         try:
             version, last_modified = content_state(request)
-        except DatabaseError:
-            # Let the page meet the outage where ErrorResponsesMiddleware answers it (a 503
-            # with every header), not up here above the CSP middleware.
+            key = page_key(request, version, last_modified)
+        except (DatabaseError, DisallowedHost):
+            # Let the request meet the outage (a 503) or the bad Host header (a 400) in the
+            # layers below, which answer it with every header, not up here above the CSP.
             return self.get_response(request)
-        key = page_key(request, version, last_modified)
         pages = caches[PAGE_CACHE_ALIAS]
         if key is not None and (kept := pages.get(key)) is not None:
             request.answered_from_page_cache = True  # for tests and the benchmark

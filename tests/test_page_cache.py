@@ -399,3 +399,9 @@ def test_two_app_servers_sharing_one_cache_agree_and_follow_every_change(tmp_pat
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_bad_host_is_refused_with_every_header(client):
+    response = client.get(reverse("posts:home"), HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "Content-Security-Policy" in response
