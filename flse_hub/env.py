@@ -356,10 +356,10 @@ def env_web_url(name, default):
     return value
 
 
-def page_cache_from(default):
-    """The whole-page cache beside CACHES["default"]: the same server under its own key
-    prefix, or, for a per-process cache, a store of its own bounded in entries."""
+def cache_beside(default, name, max_entries):
+    """A cache beside CACHES["default"] for one kind of entry: the same server under its own
+    key prefix, or, for a per-process cache, a store of its own bounded in entries, so
+    that churn of that kind never pushes out the others (rate-limit counts above all)."""
     if default["BACKEND"].endswith("LocMemCache"):
-        # About 300 pages of 5-60 KB: well inside a worker's memory budget.
-        return {**default, "LOCATION": "pages", "OPTIONS": {"MAX_ENTRIES": 300}}
-    return {**default, "KEY_PREFIX": "page"}
+        return {**default, "LOCATION": name, "OPTIONS": {"MAX_ENTRIES": max_entries}}
+    return {**default, "KEY_PREFIX": name}

@@ -11,7 +11,7 @@ page to need a figure computes it, and every later page, on every server, reads 
 
 from functools import cached_property
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 
@@ -26,11 +26,12 @@ def cached(request, name, compute):
     has worked it out already."""
     version, last_modified = content_state(request)
     moment = f"{last_modified.timestamp():.6f}" if last_modified else "-"
-    key = f"archive:{version}:{moment}:{name}"
-    value = cache.get(key)
+    key = f"{version}:{moment}:{name}"
+    archive = caches["archive"]
+    value = archive.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, CACHE_SECONDS)
+        archive.set(key, value, CACHE_SECONDS)
     return value
 
 

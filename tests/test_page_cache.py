@@ -405,3 +405,13 @@ def test_a_bad_host_is_refused_with_every_header(client):
     response = client.get(reverse("posts:home"), HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert "Content-Security-Policy" in response
+
+
+def test_churn_of_pages_and_figures_never_pushes_out_rate_limit_counts():
+    from django.core.cache import cache
+
+    cache.set("ratelimit:newsletter:test", 3, 60)
+    for alias in ("pages", "archive"):
+        for i in range(1200):
+            caches[alias].set(f"churn-{i}", b"x" * 100, 60)
+    assert cache.get("ratelimit:newsletter:test") == 3
