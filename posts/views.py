@@ -113,7 +113,8 @@ class PostDetailView(DetailView):
         posts = Post.objects.all() if self.may_preview() else Post.objects.published()
         # By primary key: given the slug beside the visibility filter, SQLite's planner
         # walked the (status, published_at) index over every post (116 ms at 10,000).
-        by_slug = Post.objects.filter(slug=self.kwargs["slug"]).values("pk")[:1]
+        # A working draft shares its live post's slug (posts.drafts): never it.
+        by_slug = Post.objects.filter(slug=self.kwargs["slug"], draft_of=None).values("pk")[:1]
         return posts.filter(pk=Subquery(by_slug)).prefetch_related(
             "topics",
             "resources",
