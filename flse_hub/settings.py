@@ -139,9 +139,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Kept open, as PostgreSQL's are: opening a SQLite connection (Django's functions and
-    # the PRAGMAs below) cost more than a whole page answered from the page cache.
-    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    # Web servers keep theirs open (flse_hub/wsgi.py sets 60 s): opening a SQLite
+    # connection (Django's functions, the PRAGMAs below) cost more than a whole page
+    # answered from the page cache. Elsewhere (the worker, manage.py) a new one each
+    # time, so that a worker notices at once when the database file goes away.
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("FLSE_SQLITE_CONN_MAX_AGE", 0)
     # WAL lets readers carry on while one writer commits; IMMEDIATE takes the
     # write lock at BEGIN so concurrent writers queue instead of failing. The
     # 20 s busy timeout covers bursts of signups on a busy 2-core machine, where
