@@ -144,3 +144,11 @@ $(LIGHTHOUSE): .ci/lighthouse/package-lock.json
 	@touch $@
 lighthouse: install $(LIGHTHOUSE)
 	$(PY) .ci/lighthouse/run.py $(LIGHTHOUSE_ARGS)
+
+# Page costs (issue 15): server CPU ms per request for each public page rendered, kept
+# whole and revalidated (304), at 10 and 10,000 posts on SQLite and PostgreSQL, beside a
+# bare Django view, under gunicorn (needs wrk: apt-get install wrk). Prints medians, ratios,
+# queries and worker RSS. BENCH_ARGS="--sizes 10 --seconds 2 --rounds 1" for a quick look.
+.PHONY: bench-pages
+bench-pages: install
+	BENCH_SCRIPT=bench/pages_bench.py bash bench/run.sh $(BENCH_ARGS)

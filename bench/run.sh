@@ -30,4 +30,4 @@ if [[ -z "${BENCH_DATABASE_URL:-}" && ",${BENCH_BACKENDS:-sqlite,postgresql}," =
 fi
 
 # Not `exec`: the EXIT trap must still stop the server afterwards.
-.venv/bin/python bench/search_benchmark.py
+.venv/bin/python "${BENCH_SCRIPT:-bench/search_benchmark.py}" "$@"

@@ -354,3 +354,12 @@ def env_web_url(name, default):
             f"{name} must be a web address starting https://, e.g. {default}, not {value!r}."
         )
     return value
+
+
+def cache_beside(default, name, max_entries):
+    """A cache beside CACHES["default"] for one kind of entry: the same server under its own
+    key prefix, or, for a per-process cache, a store of its own bounded in entries, so
+    that churn of that kind never pushes out the others (rate-limit counts above all)."""
+    if default["BACKEND"].endswith("LocMemCache"):
+        return {**default, "LOCATION": name, "OPTIONS": {"MAX_ENTRIES": max_entries}}
+    return {**default, "KEY_PREFIX": name}

@@ -8,10 +8,14 @@ by itself when its time comes, where to find the newest publication time that
 has arrived (register_publication_times). This module never imports them.
 """
 
+from datetime import UTC, datetime
+
 from django.apps import apps as global_apps
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import F, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 _public_models = set()
 _publication_times = []
@@ -76,12 +80,7 @@ def version_and_last_modified():
     """(version, last_modified()) in one query. `version` is a string naming this content
     version, for cache keys: the number with its time, so that a database rebuilt from
     scratch (tests, `make reset`) never reuses an old key for different content."""
-    from flse_hub.site.models import ContentVersion
-
-    published = [Subquery(newest()[:1]) for newest in _publication_times]
-    row = (
-        ContentVersion.objects.filter(pk=1).values_list("number", "changed_at", *published).first()
-    )
+    row = _read_state()
     if row is None:  # Nothing recorded yet (a database flushed without post_migrate).
         version = "none"
         row = [newest().first() for newest in _publication_times]
@@ -91,6 +90,60 @@ def version_and_last_modified():
     times = [time for time in row if time is not None]
     # Another server's clock may run ahead; a validator from the future would pin caches.
     return version, (min(max(times), timezone.now()) if times else None)
+
+
+def _state_queryset():
+    from flse_hub.site.models import ContentVersion
+
+    published = [Subquery(newest()[:1]) for newest in _publication_times]
+    return ContentVersion.objects.filter(pk=1).values_list("number", "changed_at", *published)
+
+
+# database alias -> (sql, params, indexes of the params that are "now"), or None when the
+# query cannot be reused (then the ORM builds it each time).
+_compiled_state = {}
+
+
+def _read_state():
+    """[number, changed_at, newest publication time of each source], or None.
+
+    Every page asks this first, and a page kept whole costs little else: building the
+    query through the ORM cost twice what running it does, so its SQL is compiled once
+    per process. Its only changing parameters are the sources' "now": compiled twice,
+    they are the parameters that differ, and each run puts the current time there.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.alias not in _compiled_state:
+        _compiled_state[connection.alias] = _compile_state(connection)
+    compiled = _compiled_state[connection.alias]
+    if compiled is None:
+        row = _state_queryset()[:1]
+        return list(row[0]) if row else None
+    sql, params, moving = compiled
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [now if index in moving else value for index, value in enumerate(params)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else [row[0], *map(_as_datetime, row[1:])]
+
+
+def _compile_state(connection):
+    first, second = (
+        _state_queryset()[:1].query.get_compiler(connection=connection).as_sql() for _ in range(2)
+    )
+    moving = {i for i, (a, b) in enumerate(zip(first[1], second[1], strict=True)) if a != b}
+    if first[0] != second[0] or len(moving) != len(_publication_times):
+        return None
+    return first[0], list(first[1]), moving
+
+
+def _as_datetime(value):
+    """A datetime column as the driver returns it (SQLite: text in UTC) made aware."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or timezone.is_aware(value) else value.replace(tzinfo=UTC)
+    parsed = parse_datetime(value)
+    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
 
 
 def version():

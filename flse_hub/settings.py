@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from flse_hub.env import (
+    cache_beside,
     caches_from_url,
     env_bool,
     env_int,
@@ -80,6 +81,9 @@ MIDDLEWARE = [
     # First: no later layer may see X-Forwarded-* headers from an untrusted peer.
     "flse_hub.security.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Whole public pages for anonymous readers, keyed on the content version; above CSP
+    # and Permissions-Policy so that a kept page keeps their headers (flse_hub.caching).
+    "flse_hub.caching.PageCacheMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "flse_hub.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -141,7 +145,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Web servers keep theirs open (flse_hub/wsgi.py sets 60 s): opening a SQLite
+    # connection (Django's functions, the PRAGMAs below) cost more than a whole page
+    # answered from the page cache. Elsewhere (the worker, manage.py) a new one each
+    # time, so that a worker notices at once when the database file goes away.
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("FLSE_SQLITE_CONN_MAX_AGE", 0)
     # WAL lets readers carry on while one writer commits; IMMEDIATE takes the
     # write lock at BEGIN so concurrent writers queue instead of failing. The
     # 20 s busy timeout covers bursts of signups on a busy 2-core machine, where
@@ -157,6 +165,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = caches_from_url(os.environ.get("CACHE_URL", "locmem:"))
+# Whole public pages (flse_hub.caching) and figures over the archive (posts.archive) in
+# caches of their own, so their churn never pushes out rate-limit counts. Keys name the
+# content version: an entry is kept until pushed out or this long; 0 turns pages off.
+# About 300 pages of 5-60 KB: well inside a worker's memory budget.
+CACHES["pages"] = cache_beside(CACHES["default"], "pages", max_entries=300)
+CACHES["archive"] = cache_beside(CACHES["default"], "archive", max_entries=1000)
+PAGE_CACHE_SECONDS = env_int("FLSE_PAGE_CACHE_SECONDS", 24 * 60 * 60)
 
 MAILERS = mailers_from_url(
     # Locally, each email lands as a file in var/sent-emails/ to be read there.

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from flse_hub.caching import public_page
@@ -8,20 +7,22 @@ from flse_hub.media import media_urlpatterns
 from flse_hub.site.sitemaps import PageSitemap
 from flse_hub.views import csp_report, robots_txt
 from people.sitemaps import NewsletterIssueSitemap
-from posts.sitemaps import SITEMAPS
+from posts import sitemaps
 
-ALL_SITEMAPS = {**SITEMAPS, "site-pages": PageSitemap, "newsletter": NewsletterIssueSitemap}
+ALL_SITEMAPS = {**sitemaps.SITEMAPS, "site-pages": PageSitemap, "newsletter": NewsletterIssueSitemap}
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     # Uploaded files, with inert headers, whenever this app is the one serving them.
     *media_urlpatterns(),
     path("", include("posts.urls")),
+    # An index of sections, each in pages: no one document lists the whole archive.
+    path("sitemap.xml", public_page(sitemaps.index), {"sitemaps": ALL_SITEMAPS}, name="sitemap"),
     path(
-        "sitemap.xml",
-        public_page(sitemap),
+        "sitemap-<slug:section>.xml",
+        public_page(sitemaps.section),
         {"sitemaps": ALL_SITEMAPS},
-        name="sitemap",
+        name="sitemap-section",
     ),
     path("robots.txt", public_page(robots_txt), name="robots-txt"),
     path(settings.CSP_REPORT_PATH, csp_report, name="csp-report"),

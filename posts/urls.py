@@ -44,7 +44,8 @@ urlpatterns = [
         public_page(feeds.PersonRssFeed.view()),
         name="person-feed-rss",
     ),
-    path("search/", public_page(search_views.search), name="search"),
+    # Kept briefly: readers' queries are many and each is asked rarely.
+    path("search/", public_page(search_views.search, cache_seconds=60), name="search"),
     # Not public_page: each answer is for the holder of the link alone (never cached).
     path("preview/<str:token>/", preview_views.preview, name="preview"),
 ]

@@ -23,3 +23,13 @@ def staff_client(client, django_user_model):
 
 # A real S3-compatible server (SeaweedFS) and the storage the media tests run against.
 from tests.s3 import media_storage, seaweedfs  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    # Kept pages and figures are keyed on the content version, which a rolled-back test
+    # database returns to: one test's page must not answer the next test's request.
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+    caches["archive"].clear()

@@ -266,7 +266,7 @@ def database_url():
     return f"postgres://{user}{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-# A server process that reads robots.txt's Last-Modified (no static files needed)
+# A server process that reads robots.txt's Last-Modified and ETag (no static files needed)
 # with its clock `argv[1]` hours ahead: as if it had been started that much later.
 SERVER = """
 import datetime, sys
@@ -277,11 +277,11 @@ import django
 django.setup()
 from django.test import Client
 response = Client().get("/robots.txt", HTTP_HOST="127.0.0.1", secure=True)
-print(response.status_code, response["Last-Modified"])
+print(response.status_code, response["Last-Modified"], response["ETag"])
 """
 
 
-def test_two_server_processes_send_the_same_last_modified(tmp_path):
+def test_two_server_processes_send_the_same_last_modified_and_etag(tmp_path):
     # They read the database as migrate left it: this test's own writes are uncommitted.
     env = {
         "PATH": "/usr/bin:/bin",

@@ -1,10 +1,10 @@
 from django.http import Http404
 from django.shortcuts import render
 
+from posts import archive
 from posts.models import Post
 from posts.search import search as run_search
 from posts.search.forms import SearchForm
-from posts.views import topics_with_post_counts
 
 RESULTS_PER_PAGE = 10
 POPULAR_TOPICS = 12
@@ -19,9 +19,8 @@ def search(request):
     context = {"form": form, "search_query": query}
     if not query:
         # Nothing asked yet: offer ways in instead of an empty page.
-        context["popular_topics"] = topics_with_post_counts().order_by("-post_count", "name")[
-            :POPULAR_TOPICS
-        ]
+        by_use = sorted(archive.topics(request), key=lambda t: (-t.post_count, t.name))
+        context["popular_topics"] = by_use[:POPULAR_TOPICS]
         context["recent_posts"] = Post.objects.published().with_card_data()[:RECENT_POSTS]
         return render(request, "posts/search.html", context)
     results = run_search(

@@ -37,16 +37,22 @@ def site():
 
 
 def sitemap_entries(client):
-    response = client.get(reverse("sitemap"))
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/xml")
-    tree = etree.fromstring(response.content)
-    return {
-        url.findtext("s:loc", namespaces=SITEMAP_NS): url.findtext(
-            "s:lastmod", namespaces=SITEMAP_NS
-        )
-        for url in tree.findall("s:url", SITEMAP_NS)
-    }
+    """{address: lastmod} of every page of every section the sitemap index lists."""
+    index = client.get(reverse("sitemap"))
+    assert index.status_code == 200
+    assert index["Content-Type"].startswith("application/xml")
+    entries = {}
+    for section in etree.fromstring(index.content).xpath(
+        "//s:sitemap/s:loc/text()", namespaces=SITEMAP_NS
+    ):
+        response = client.get(section.removeprefix("http://testserver"))
+        assert response.status_code == 200, section
+        assert response["Content-Type"].startswith("application/xml")
+        for url in etree.fromstring(response.content).findall("s:url", SITEMAP_NS):
+            entries[url.findtext("s:loc", namespaces=SITEMAP_NS)] = url.findtext(
+                "s:lastmod", namespaces=SITEMAP_NS
+            )
+    return entries
 
 
 def test_sitemap_lists_exactly_the_public_pages_with_lastmod(client, site):
@@ -161,3 +167,33 @@ def test_draft_preview_for_staff_has_no_citation_or_json_ld(staff_client):
     draft = make_post("Draft", published=False)
     text = staff_client.get(draft.get_absolute_url()).content.decode()
     assert "application/ld+json" not in text and "citation_title" not in text
+
+
+def test_the_sitemap_is_an_index_of_small_pages_each_cheap(
+    client, settings, monkeypatch, django_assert_max_num_queries
+):
+    from posts.sitemaps import PostSitemap
+
+    settings.PAGE_CACHE_SECONDS = 0  # each page rendered, not kept whole
+    monkeypatch.setattr(PostSitemap, "limit", 2)
+    posts = [make_post(f"Post number {i}") for i in range(5)]
+    index = etree.fromstring(client.get(reverse("sitemap")).content)
+    sections = index.xpath("//s:sitemap/s:loc/text()", namespaces=SITEMAP_NS)
+    posts_section = "http://testserver" + reverse("sitemap-section", kwargs={"section": "posts"})
+    assert [s for s in sections if s.startswith(posts_section)] == [
+        posts_section, posts_section + "?p=2", posts_section + "?p=3"
+    ]  # fmt: skip
+    listed = []
+    for page in (1, 2, 3):
+        url = posts_section.removeprefix("http://testserver") + f"?p={page}"
+        client.get(url)  # the archive's figures for this content version, once
+        with django_assert_max_num_queries(2):  # the content version, and this page's posts
+            response = client.get(url)
+        listed += etree.fromstring(response.content).xpath("//s:loc/text()", namespaces=SITEMAP_NS)
+    assert listed == ["http://testserver" + p.get_absolute_url() for p in reversed(posts)]
+    for page in ("4", "0", "abc"):
+        url = posts_section.removeprefix("http://testserver") + f"?p={page}"
+        assert client.get(url).status_code == 404, page
+    assert client.get("/sitemap-nothing.xml").status_code == 404
+    with django_assert_max_num_queries(5):  # warm: the version, and the site pages' two
+        client.get(reverse("sitemap"))
