@@ -9,7 +9,11 @@ from flse_hub.views import csp_report, robots_txt
 from people.sitemaps import NewsletterIssueSitemap
 from posts import sitemaps
 
-ALL_SITEMAPS = {**sitemaps.SITEMAPS, "site-pages": PageSitemap, "newsletter": NewsletterIssueSitemap}
+ALL_SITEMAPS = {
+    **sitemaps.SITEMAPS,
+    "site-pages": PageSitemap,
+    "newsletter": NewsletterIssueSitemap,
+}
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
