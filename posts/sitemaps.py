@@ -148,9 +148,37 @@ SITEMAPS = {
 }
 
 
+class KeptSitemap(ArchiveSitemap):
+    """Another app's section (site pages, newsletter issues) with its items and newest date
+    kept per content version, so the index costs the same queries whatever they hold."""
+
+    def __init__(self, request, name, sitemap):
+        super().__init__(request)
+        self.name = name
+        self.sitemap = sitemap
+        self.limit = sitemap.limit
+        self.changefreq = sitemap.changefreq
+        self.priority = sitemap.priority
+
+    def items(self):
+        return self.cached(f"{self.name}:items", lambda: list(self.sitemap.items()))
+
+    def location(self, item):
+        return self.sitemap.location(item)
+
+    def lastmod(self, item):
+        return self.sitemap.lastmod(item) if hasattr(self.sitemap, "lastmod") else None
+
+    def get_latest_lastmod(self):
+        # In a tuple: an empty section's None would read as "not kept yet".
+        return self.cached(f"{self.name}:newest", lambda: (self.sitemap.get_latest_lastmod(),))[0]
+
+
 def _for_request(request, sitemaps):
     return {
-        section: sitemap(request) if issubclass(sitemap, ArchiveSitemap) else sitemap()
+        section: sitemap(request)
+        if issubclass(sitemap, ArchiveSitemap)
+        else KeptSitemap(request, section, sitemap())
         for section, sitemap in sitemaps.items()
     }
 

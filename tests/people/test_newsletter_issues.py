@@ -384,7 +384,10 @@ def test_a_sent_issue_is_a_public_page_in_the_archive_feed_and_sitemap(client, t
     entries = feedparser.parse(client.get(feed).content).entries
     assert [e.title for e in entries] == ["Autumn <news>"]
     assert f"http://testserver{kept.get_absolute_url()}" in entries[0].summary
-    assert f"http://testserver{page}" in client.get("/sitemap.xml").content.decode()
+    index = client.get("/sitemap.xml").content.decode()
+    section = reverse("sitemap-section", kwargs={"section": "newsletter"})
+    assert f"http://testserver{section}" in index
+    assert f"http://testserver{page}" in client.get(section).content.decode()
 
     # A post withdrawn after the issue went out leaves the public copy of the issue.
     withdrawn.status = withdrawn.Status.DRAFT
