@@ -156,3 +156,9 @@ cluster: install
 
 test-multi-server: install
 	$(PY) -m pytest -m multi_server tests/test_multi_server.py $(PYTEST_ARGS)
+
+# Lighthouse's "Enable text compression" through the README's nginx block (make cluster's
+# servers, demo content), beside gunicorn alone; fails if it does not pass through nginx.
+.PHONY: lighthouse-compression
+lighthouse-compression: install $(LIGHTHOUSE)
+	$(PY) bench/text_compression.py
