@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.cluster import AXES_FAILURE_LIMIT, NEWSLETTER_RATE_PER_IP, Cluster, missing_binaries
+from tests.s3 import fetch
 
 pytestmark = pytest.mark.multi_server
 
@@ -273,3 +274,34 @@ def test_stopping_one_app_server_loses_no_request_the_proxy_can_retry(cluster, h
             thread.join()
         app.start()  # on its port again, for the tests that follow
     assert problems == [], f"{len(problems)} of {len(answers)} requests failed: {problems[:5]}"
+
+
+def test_an_upload_saved_by_one_process_is_served_from_object_storage_to_every_server(cluster):
+    """No server keeps files of its own: a photo saved by another process (here a
+    manage.py shell, as another machine) is shown by both servers from SeaweedFS."""
+    name = f"Photographed {uuid.uuid4().hex[:6]}"
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower())
+    cluster.manage(
+        "shell", "-c",
+        "import io; from PIL import Image; from django.core.files.base import ContentFile; "
+        "from django.utils import timezone; from people.models import Person; "
+        "from posts.models import Credit, Post; "
+        "data = io.BytesIO(); Image.new('RGB', (600, 400), 'teal').save(data, 'JPEG'); "
+        f"person = Person(name={name!r}, slug={slug!r}, photo_alt='A teal square'); "
+        "person.photo.save('photo.jpg', ContentFile(data.getvalue()), save=False); "
+        "person.save(); "
+        f"post = Post.objects.create(title='By ' + {name!r}, slug={slug!r} + '-post', "
+        "standfirst='S.', body='<p>B.</p>', status=Post.Status.PUBLISHED, "
+        "published_at=timezone.now()); "
+        "Credit.objects.create(post=post, person=person, role=Credit.Role.AUTHOR, order=0)",
+    )  # fmt: skip
+    storage = cluster.seaweedfs[1]
+    pages = {}
+    for where in ("a", "b"):
+        status, _headers, pages[where] = cluster.request(where, "GET", f"/people/{slug}/")
+        assert status == 200, where
+    assert pages["a"] == pages["b"]
+    sources = re.findall(rf'(?:src|srcset)="({re.escape(storage)}/[^" ,]+)', pages["a"].decode())
+    assert sources, "the photo is not served from object storage"
+    status, headers, body = fetch(sources[0])
+    assert status == 200 and headers["Content-Type"].startswith("image/") and body
