@@ -152,3 +152,20 @@ lighthouse: install $(LIGHTHOUSE)
 .PHONY: bench-pages
 bench-pages: install
 	BENCH_SCRIPT=bench/pages_bench.py bash bench/run.sh $(BENCH_ARGS)
+
+# The hub as on several machines (README "Running at scale"), on loopback with free ports:
+# two gunicorn servers behind nginx, PostgreSQL, Redis, SeaweedFS and the worker, until
+# Ctrl-C. Needs Debian's nginx, redis-server and postgresql-15. `make test-multi-server`
+# runs tests/test_multi_server.py over it (once, as .ci/run does).
+.PHONY: cluster test-multi-server
+cluster: install
+	$(PY) -m tests.cluster
+
+test-multi-server: install
+	$(PY) -m pytest -m multi_server tests/test_multi_server.py $(PYTEST_ARGS)
+
+# Lighthouse's "Enable text compression" through the README's nginx block (make cluster's
+# servers, demo content), beside gunicorn alone; fails if it does not pass through nginx.
+.PHONY: lighthouse-compression
+lighthouse-compression: install $(LIGHTHOUSE)
+	$(PY) bench/text_compression.py

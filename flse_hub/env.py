@@ -125,8 +125,15 @@ def caches_from_url(url):
             }
         }
     if scheme in {"redis", "rediss"}:
+        # Django's RedisCache, but a Redis outage is a cache that keeps nothing rather
+        # than a 500 on every page (flse_hub.redis_cache); a Redis that does not answer
+        # is given up on after a second, not the kernel's minutes.
         return {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+            "default": {
+                "BACKEND": "flse_hub.redis_cache.OutageTolerantRedisCache",
+                "LOCATION": url,
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            }
         }
     raise ImproperlyConfigured(
         f"CACHE_URL scheme {scheme!r} is not supported: use locmem:, redis://, file:/// or dummy:."

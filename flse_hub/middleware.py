@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import split_directive_names
 
+from flse_hub.redis_cache import CacheUnavailable
+
 
 class PermissionsPolicyMiddleware:
     """Send Permissions-Policy (settings.PERMISSIONS_POLICY) on every response.
@@ -160,6 +162,11 @@ class ErrorResponsesMiddleware:
         return response
 
     def process_exception(self, request, exception):
+        if isinstance(exception, CacheUnavailable):
+            # A rate limit that cannot be counted (Redis is down): wait, like an outage.
+            logger.error("Shared cache unavailable; answered %s %r with 503",
+                         request.method, request.path)  # fmt: skip
+            return service_unavailable()
         if not database_unavailable(exception):
             return None
         message = str(exception).strip()

@@ -61,7 +61,17 @@ def seaweedfs(tmp_path_factory):
         subprocess.run([weed, "version"], check=True, capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError) as error:
         pytest.skip(f"SeaweedFS's weed binary cannot run here: {error}")
-    folder = tmp_path_factory.mktemp("seaweedfs")
+    server, endpoint, log = start_seaweedfs(tmp_path_factory.mktemp("seaweedfs"), weed)
+    try:
+        yield endpoint
+    finally:
+        stop_seaweedfs(server, log)
+
+
+def start_seaweedfs(folder, weed=None):
+    """Start `weed mini` in `folder` on free loopback ports and wait for the bucket:
+    (process, endpoint, log file). Also used outside pytest (tests/cluster.py)."""
+    weed = weed or _weed_binary()
     config = folder / "s3.json"
     config.write_text(
         json.dumps(
@@ -92,15 +102,20 @@ def seaweedfs(tmp_path_factory):
     endpoint = f"http://127.0.0.1:{ports['s3.port']}"
     try:
         _wait_for_bucket(endpoint, server, folder / "weed.log")
-        yield endpoint
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+    except BaseException:
+        stop_seaweedfs(server, log)
+        raise
+    return server, endpoint, log
+
+
+def stop_seaweedfs(server, log):
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    log.close()
 
 
 def _wait_for_bucket(endpoint, server, log_path):
@@ -116,13 +131,13 @@ def _wait_for_bucket(endpoint, server, log_path):
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         if server.poll() is not None:
-            pytest.fail(f"SeaweedFS stopped at start-up:\n{log_path.read_text()[-3000:]}")
+            raise RuntimeError(f"SeaweedFS stopped at start-up:\n{log_path.read_text()[-3000:]}")
         try:
             client.head_bucket(Bucket=BUCKET)
             return
         except (BotoCoreError, ClientError):
             if time.monotonic() > deadline:
-                pytest.fail(f"SeaweedFS did not answer in {START_TIMEOUT} s")
+                raise RuntimeError(f"SeaweedFS did not answer in {START_TIMEOUT} s") from None
             time.sleep(0.25)
 
 
