@@ -115,10 +115,14 @@ class PostDetailView(DetailView):
         # walked the (status, published_at) index over every post (116 ms at 10,000).
         # A working draft shares its live post's slug (posts.drafts): never it.
         by_slug = Post.objects.filter(slug=self.kwargs["slug"], draft_of=None).values("pk")[:1]
-        return posts.filter(pk=Subquery(by_slug)).select_related("hero_image").prefetch_related(
-            "topics",
-            Prefetch("resources", queryset=Resource.objects.select_related("document")),
-            Prefetch("credits", queryset=Credit.objects.select_related("person")),
+        return (
+            posts.filter(pk=Subquery(by_slug))
+            .select_related("hero_image")
+            .prefetch_related(
+                "topics",
+                Prefetch("resources", queryset=Resource.objects.select_related("document")),
+                Prefetch("credits", queryset=Credit.objects.select_related("person")),
+            )
         )
 
     def may_preview(self):
