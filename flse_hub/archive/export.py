@@ -36,6 +36,9 @@ NOTICE_FILE = "_archive/index.html"
 PAGEFIND_FOLDER = "pagefind"
 # Indexed for offline search: what the live search finds (posts and the site's pages).
 SEARCHABLE_VIEWS = {"posts:detail", "site:page"}
+# Parts of those pages about other posts: a search for a word should not find every post
+# whose related-posts list mentions a post with that word.
+NOT_SEARCHED = ".related, .cite-this, .pagination"
 # Addresses that need the server: never fetched; links to them lead to the notice.
 SERVER_ONLY_VIEWS = {"posts:preview", "csp-report"}
 SERVER_ONLY_NAMESPACES = {"admin", "people"}
@@ -334,6 +337,8 @@ class StaticExport:
                 "--output-subdir",
                 PAGEFIND_FOLDER,
                 "--keep-index-url",
+                "--exclude-selectors",
+                NOT_SEARCHED,
                 "--silent",
             ],
             check=True,
