@@ -41,7 +41,7 @@
       var heading = document.createElement("h2");
       heading.className = "search-hit__title";
       var link = document.createElement("a");
-      link.href = new URL(result.url.replace(/^\//, ""), root).href;
+      link.href = new URL(result.url, root).href;
       link.textContent = (result.meta && result.meta.title) || result.url;
       heading.appendChild(link);
       item.appendChild(heading);
@@ -52,7 +52,12 @@
 
   status.textContent = "Searching…";
   import(new URL("pagefind/pagefind.js", root).href)
-    .then(function (pagefind) { return pagefind.search(query); })
+    .then(function (pagefind) {
+      // Result addresses start from the archive's folder, wherever it is served.
+      return pagefind.options({ baseUrl: root.pathname }).then(function () {
+        return pagefind.search(query);
+      });
+    })
     .then(function (search) {
       return Promise.all(search.results.slice(0, 50).map(function (r) { return r.data(); }));
     })
