@@ -17,22 +17,34 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory, override_settings
 from django.urls import Resolver404, resolve
 
 from flse_hub import freshness
 from flse_hub.archive import addresses
+from flse_hub.site.models import Redirect
 
 # The one file that changes between two exports of the same content.
 INFO_FILE = "archive.json"
 # The page that stands in for every address that needs the live server (the newsletter
 # forms, the admin): what happened to it and how to reach the organisation now.
 NOTICE_FILE = "_archive/index.html"
+# Where the crawl starts; it follows every link from there.
+SEEDS = [
+    "/",
+    "/robots.txt",
+    "/sitemap.xml",
+    "/feeds/atom/",
+    "/feeds/rss/",
+    "/search/",
+    "/favicon.ico",
+]
 PAGEFIND_FOLDER = "pagefind"
 # Indexed for offline search: what the live search finds (posts and the site's pages).
 SEARCHABLE_VIEWS = {"posts:detail", "site:page"}
@@ -89,6 +101,11 @@ class StaticExport:
         self.fetched = {}  # (path, query) -> Fetched
         self.redirects = {}  # (path, query) -> (path, query, fragment) of its target
         self.report = Report()
+        # Uploads on another host (object storage, a CDN: an absolute MEDIA_URL) are read
+        # from the storage and kept under /media/ in the archive like local ones.
+        media_url = settings.MEDIA_URL
+        self.media_origin = media_url if urlsplit(media_url).netloc else None
+        self.stored = {}  # archive path -> storage name, for those uploads
         self.absolute = re.compile(re.escape(self.base_url) + r"(/[^\s\"'<>\\{}]*)")
 
     def run(self):
@@ -142,19 +159,15 @@ class StaticExport:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _seeds(self):
-        return [
-            "/",
-            "/robots.txt",
-            "/sitemap.xml",
-            "/feeds/atom/",
-            "/feeds/rss/",
-            "/search/",
-            "/favicon.ico",
-        ]
+        # Old addresses staff redirected keep working in the archive too (as a page that
+        # sends the reader on); former post slugs only where something still links them.
+        moved = Redirect.objects.filter(old_query="").order_by("old_path")
+        return [*SEEDS, *moved.values_list("old_path", flat=True)]
 
     def _crawl(self, client):
-        queue = deque((seed, "", "(start)") for seed in self._seeds())
-        queued = {(seed, "") for seed in self._seeds()}
+        seeds = self._seeds()
+        queue = deque((seed, "", "(start)") for seed in seeds)
+        queued = {(seed, "") for seed in seeds}
         while queue:
             path, query, referrer = queue.popleft()
             for found in self._fetch(client, path, query, referrer):
@@ -177,6 +190,8 @@ class StaticExport:
 
     def _fetch(self, client, path, query, referrer):
         url = f"{path}?{query}" if query else path
+        if path in self.stored:
+            return self._copy_stored(path, referrer)
         response = client.get(url, secure=self.secure)
         if response.status_code in (301, 302, 303, 307, 308):
             target = addresses.split_internal(response["Location"], url, self.base_url)
@@ -213,10 +228,35 @@ class StaticExport:
             urls += re.findall(r'"(/[^"\s]*)"', text)
         urls += [self.base_url + match for match in self.absolute.findall(text)]
         for link in urls:
-            internal = addresses.split_internal(link.replace("&amp;", "&"), url, self.base_url)
+            internal = self._split(link.replace("&amp;", "&"), url)
             if internal:
                 found.append(internal[:2])
         return found
+
+    def _split(self, link, page_url):
+        """addresses.split_internal, with uploads on a media host mapped under /media/."""
+        if self.media_origin and link.startswith(self.media_origin):
+            name = unquote(urlsplit(link).path.removeprefix(urlsplit(self.media_origin).path))
+            path = "/media/" + name
+            self.stored[path] = name
+            return path, "", ""
+        return addresses.split_internal(link, page_url, self.base_url)
+
+    def _copy_stored(self, path, referrer):
+        file = addresses.file_path(path, "", "application/octet-stream")
+        try:
+            with default_storage.open(self.stored[path]) as stored:
+                body = stored.read()
+        except (OSError, ValueError) as error:
+            self.report.problems.append(
+                f"{path} could not be read ({error}; linked from {referrer})"
+            )
+            return []
+        target = self.root / file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+        self.fetched[(path, "")] = Fetched(file, "application/octet-stream", referrer)
+        return []
 
     def _write_notice(self):
         request = RequestFactory().get(
@@ -245,7 +285,7 @@ class StaticExport:
         return None
 
     def _link(self, from_file, page_url, url):
-        internal = addresses.split_internal(url, page_url, self.base_url)
+        internal = self._split(url, page_url)
         if internal is None:
             return url
         path, query, fragment = internal

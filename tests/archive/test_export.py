@@ -12,7 +12,7 @@ from lxml import etree, html
 
 from flse_hub.archive import addresses
 from flse_hub.archive.check import broken_links
-from flse_hub.site.models import SiteSettings
+from flse_hub.site.models import Redirect, SiteSettings
 from posts.models import Post
 from tests.test_renditions import pictured_post
 
@@ -22,8 +22,9 @@ BASE_URL = "https://archive.example.org"
 
 
 @pytest.fixture
-def demo_site(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def demo_site(media_storage):
+    """The demo content and a post with a picture and renditions (local disk, or S3 with
+    FLSE_TEST_MEDIA_STORAGE=s3: uploads on another host are copied into the archive)."""
     call_command("load_demo_content", stdout=io.StringIO())
     post = pictured_post("A post with a picture", standfirst="Seen from the pier.")
     call_command("make_renditions", "--now", stdout=io.StringIO())
@@ -80,12 +81,18 @@ def present(root, path, query):
     return target.is_file()
 
 
-def test_every_public_address_is_in_the_archive_and_no_internal_link_is_broken(
+def test_the_demo_site_exported_whole_with_no_broken_link_and_no_form_posting(
     client, demo_site, tmp_path
 ):
+    """One export (they take seconds) checked for everything a reader relies on."""
+    SiteSettings.objects.filter(pk=1).update(
+        contact_email="hello@example.org", contact_phone="01273 000 000"
+    )
+    Redirect.objects.create(old_path="/old-news/", target=demo_site.get_absolute_url())
     root = tmp_path / "archive"
     output = export(root)
 
+    # Every address the live site offers is there, and every link in the folder works.
     assert "0 broken links" in output
     assert broken_links(root, BASE_URL) == []
     expected = live_urls(client)
@@ -109,16 +116,13 @@ def test_every_public_address_is_in_the_archive_and_no_internal_link_is_broken(
         assert not link.startswith("/"), link
     assert tree.xpath("//main[@data-pagefind-body]")
 
+    # An address staff redirected sends the reader on, with no script.
+    moved = html.fromstring((root / "old-news" / "index.html").read_bytes())
+    link = f"../posts/{demo_site.slug}/index.html"
+    assert moved.xpath("//meta[@http-equiv='refresh']/@content") == [f"0; url={link}"]
+    assert moved.xpath("//a/@href") == [link]
 
-def test_no_form_posts_to_a_server_that_is_gone_and_the_newsletter_box_says_where_to_go(
-    client, demo_site, tmp_path
-):
-    SiteSettings.objects.filter(pk=1).update(
-        contact_email="hello@example.org", contact_phone="01273 000 000"
-    )
-    root = tmp_path / "archive"
-    export(root)
-
+    # No form posts to a server that is gone; the newsletter box says where to go.
     for page in root.rglob("*.html"):
         tree = html.fromstring(page.read_bytes())
         for form in tree.xpath("//form"):
@@ -173,11 +177,14 @@ def test_the_folder_must_be_new_empty_or_an_earlier_archive(demo_site, tmp_path)
     with pytest.raises(CommandError, match="origin"):
         call_command("export_static", str(tmp_path / "new"), "--base-url", "hub.example.org/x")
 
+    # An earlier archive (it has archive.json) is replaced whole.
     again = tmp_path / "again"
-    export(again)
+    again.mkdir()
+    (again / "archive.json").write_text("{}")
     (again / "stale.html").write_text("from an older export")
     export(again)
     assert not (again / "stale.html").exists()
+    assert (again / "index.html").is_file()
 
 
 @pytest.mark.parametrize(
