@@ -169,3 +169,18 @@ test-multi-server: install
 .PHONY: lighthouse-compression
 lighthouse-compression: install $(LIGHTHOUSE)
 	$(PY) bench/text_compression.py
+
+# The static archive (issue 13): export time, size and file count for the demo site and a
+# generated 10,000-post site, and nginx's requests/s on archive pages against a plain
+# static file in the same run (wrk if installed). Needs nginx (apt-get install nginx-light).
+# BENCH_ARGS="--posts 1000 --rounds 3 --seconds 5" for a shorter run; see the script.
+.PHONY: bench-archive
+bench-archive: install
+	$(PY) bench/archive_bench.py $(BENCH_ARGS)
+
+# The whole public site as static files in DIR (manage.py export_static; README "Keeping
+# the hub's work when the programme ends"). BASE_URL is where the archive will be served.
+.PHONY: export-static
+export-static: install
+	@test -n "$(DIR)" || { echo "Usage: make export-static DIR=folder [BASE_URL=https://…]"; exit 2; }
+	$(PY) manage.py export_static "$(DIR)" $(if $(BASE_URL),--base-url "$(BASE_URL)")

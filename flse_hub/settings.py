@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "posts.media",  # the media library (images and documents), used by posts
     "flse_hub.site",
     "flse_hub.renditions",
+    "flse_hub.archive",  # manage.py export_static: the public site as static files
 ]
 
 MIDDLEWARE = [
@@ -133,6 +134,7 @@ TEMPLATES = [
                 "flse_hub.site.context_processors.site_identity",
                 "django.template.context_processors.csp",
                 "flse_hub.context_processors.canonical",
+                "flse_hub.archive.context_processors.archive",
             ],
         },
     },
