@@ -306,10 +306,11 @@ def measure(indexed, log):
     def pct(samples, p):
         return round(statistics.quantiles(samples, n=100, method="inclusive")[p - 1], 1)
 
-    from posts.search import WINDOW
+    from posts.search import PHRASE_WINDOW, WINDOW
 
     summary = {
         "window": WINDOW,
+        "phrase_window": PHRASE_WINDOW,
         "queries": len(QUERIES),
         "samples_per_query": repeat,
         "search_ms": {"median": pct(fn_times, 50), "p95": pct(fn_times, 95)},

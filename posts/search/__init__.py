@@ -39,7 +39,12 @@ MAX_PAGE = 1000
 # few costs a read of its TOASTed vector (6-10 µs); 1,000 put the 95th percentile at
 # 57 ms at 100,000 posts in `make bench-search`, over the 50 ms target.
 WINDOW = 500
-# How many older posts with all the words in their title join a capped ranking.
+# The window of a query with a phrase (a quoted one, or a hyphenated word such as
+# "co-production"): the index finds posts with the words, and each must then be read to
+# check their order, those that fail included, so its cost follows the window.
+PHRASE_WINDOW = 200
+# How many older posts with the query's distinctive words in their title (posts/search/
+# titles.py) join a capped ranking.
 TITLE_MATCHES = 50
 _START, _STOP = "\ue000", "\ue001"
 
@@ -191,6 +196,17 @@ def search(query, *, topic=None, year=None, page=1, per_page=10):
     return results
 
 
+def window_of(parsed):
+    """How many of the newest matches are ranked and counted (WINDOW, PHRASE_WINDOW).
+
+    A phrase is what the reader typed as one (a group's first term). The joined
+    alternatives the parser adds ("common" also as "co mmon") do not count.
+    """
+    if any(group[0].is_phrase for group in parsed.groups):
+        return PHRASE_WINDOW
+    return WINDOW
+
+
 def _match(engine, results, topic_id, year):
     """Run the query: (ranked [(post id, score)] for the page, snippets, topic and year counts).
 
@@ -201,10 +217,11 @@ def _match(engine, results, topic_id, year):
     ranked, snippets, topic_counts, year_counts = [], {}, {}, {}
     # Counting stops after WINDOW + 1: past that, "more than 500" is all a reader needs,
     # and an exact count of a common word would cost time in proportion to the corpus.
-    keys = engine.newest_keys(parsed, limit=WINDOW + 1, **filters)
+    window = window_of(parsed)
+    keys = engine.newest_keys(parsed, limit=window + 1, **filters)
     extra = []
-    if len(keys) > WINDOW:
-        keys = keys[:WINDOW]
+    if len(keys) > window:
+        keys = keys[:window]
         results.more = True
         # A title match beats a body match: older posts with every word in their title
         # join the ranking (the newest TITLE_MATCHES of them), whatever their age.

@@ -7,6 +7,7 @@ from django.db import connection, transaction
 
 from posts.search.keys import post_id_of, year_key_range
 from posts.search.query import ParsedQuery, Term
+from posts.search.titles import distinctive_groups, group_weights
 
 # ts_rank weights for {D, C, B, A}: body, (unused), standfirst/topics/authors, title.
 WEIGHTS = "{0.05, 0.1, 0.4, 1.0}"
@@ -174,9 +175,10 @@ def newest_keys(parsed, *, limit, topic_id=None, year=None):
 
 
 def newest_title_keys(parsed, *, limit, topic_id=None, year=None):
-    """Sort keys of the newest `limit` matches with all the wanted words in their title
-    (title_vector's GIN index finds them; few posts carry a word in their title)."""
-    wanted, wanted_params = compile_query(ParsedQuery(groups=parsed.groups))
+    """Sort keys of the newest `limit` matches with the query's distinctive words in their
+    title (posts/search/titles.py; title_vector's GIN index finds them: few posts carry
+    a word in their title)."""
+    wanted, wanted_params = compile_query(ParsedQuery(groups=distinctive_groups(parsed)))
     where, filter_params = _filters(topic_id, year)
     return _newest_checked(
         f"d.title_vector @@ ({wanted}){where}", [*wanted_params, *filter_params], parsed, limit
@@ -211,36 +213,55 @@ def ranked_ids(parsed, keys, *, extra=(), topic_id=None, year=None, offset=0, li
     """[(post_id, score)] of the posts with these sort keys (newest_keys' answer, and
     `extra` ones such as newest_title_keys'), best first.
 
-    ts_rank must read a document's whole vector (TOASTed, several KB), so only the RERANK
-    best by title-and-meta rank (head_vector: small) get it; the rest follow their head
-    rank. Recency breaks ties. `topic_id` and `year` were applied by newest_keys.
+    First by how much of the query the title holds (posts/search/titles.py), then by
+    ts_rank, then newest. ts_rank must read a document's whole vector (TOASTed, several
+    KB), so only the RERANK best by title share and title-and-meta rank (head_vector:
+    small) get it; the rest follow their head rank. `topic_id` and `year` were applied
+    by newest_keys.
     """
     if not keys:
         return []
     tsquery, params = compile_query(parsed)
+    shares = []
+    for number, (group, weight) in enumerate(
+        zip(parsed.groups, group_weights(parsed), strict=True)
+    ):
+        group_sql, group_params = compile_query(ParsedQuery(groups=[group]))
+        shares.append((f"{group_sql} AS g{number}", group_params, weight))
+    group_columns = "".join(f", {sql}" for sql, _, _ in shares)
+    title_share = " + ".join(
+        f"CASE WHEN d.title_vector @@ q.g{number} THEN %s::float8 ELSE 0 END"
+        for number in range(len(shares))
+    )
     # Only fixed SQL fragments are interpolated; every value is a parameter.
     sql = f"""
-        WITH q AS MATERIALIZED (SELECT {tsquery} AS q),
+        WITH q AS MATERIALIZED (SELECT {tsquery} AS q{group_columns}),
         head AS MATERIALIZED (
-            SELECT d.post_id, d.sort_key, ts_rank(%s::float4[], d.head_vector, q.q) AS rank
+            SELECT d.post_id, d.sort_key, {title_share} AS title_share,
+                ts_rank(%s::float4[], d.head_vector, q.q) AS rank
             FROM posts_searchdocument d, q WHERE d.post_id = ANY(%s)
         ),
-        top AS MATERIALIZED (SELECT * FROM head ORDER BY rank DESC, sort_key LIMIT %s)
+        top AS MATERIALIZED (
+            SELECT * FROM head ORDER BY title_share DESC, rank DESC, sort_key LIMIT %s
+        )
         SELECT post_id, score FROM (
-            SELECT top.post_id, top.sort_key, 0 AS tier,
+            SELECT top.post_id, top.sort_key, top.title_share, 0 AS tier,
                 top.rank + ts_rank(%s::float4[], d.vector, q.q) AS score
             FROM top JOIN posts_searchdocument d ON d.post_id = top.post_id, q
             UNION ALL
-            SELECT post_id, sort_key, 1, rank FROM head
+            SELECT post_id, sort_key, title_share, 1, rank FROM head
             WHERE post_id NOT IN (SELECT post_id FROM top)
         ) ranked
-        ORDER BY tier, score DESC, sort_key LIMIT %s OFFSET %s
+        ORDER BY round(title_share::numeric, 6) DESC, tier, score DESC, sort_key
+        LIMIT %s OFFSET %s
     """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
             [
                 *params,
+                *(p for _, group_params, _ in shares for p in group_params),
+                *(weight for _, _, weight in shares),
                 WEIGHTS,
                 [post_id_of(k) for k in (*keys, *extra)],
                 RERANK,

@@ -7,6 +7,7 @@ from django.db import connection
 
 from posts.search.keys import KEY_SCALE, post_id_of, year_key_range
 from posts.search.query import ParsedQuery, Term
+from posts.search.titles import distinctive_groups, group_weights
 
 # bm25 weights of the FTS5 columns (title, meta, body). A word in the title counts
 # ten times one in the body; the standfirst, topics and authors four times.
@@ -70,14 +71,16 @@ def newest_keys(parsed, *, limit, topic_id=None, year=None):
 
 
 def newest_title_keys(parsed, *, limit, topic_id=None, year=None):
-    """Sort keys of the newest `limit` matches with all the wanted words in their title.
+    """Sort keys of the newest `limit` matches with the query's distinctive words in their
+    title (posts/search/titles.py).
 
-    The title-only table finds them from the (short) titles' doclists; a query with
-    exclusions also checks each against the main table, one post at a time.
+    The title-only table finds them from the (short) titles' doclists; when the title
+    need not hold the whole query, each is also checked against the main table.
     """
     where, params = _filters(topic_id, year)
-    wanted = compile_query(ParsedQuery(groups=parsed.groups))
-    if parsed.excluded:
+    distinctive = distinctive_groups(parsed)
+    wanted = compile_query(ParsedQuery(groups=distinctive))
+    if parsed.excluded or len(distinctive) < len(parsed.groups):
         source = (
             "posts_search_title f CROSS JOIN posts_search_fts m ON m.rowid = f.rowid"
             " WHERE posts_search_title MATCH %s AND posts_search_fts MATCH %s"
@@ -97,9 +100,10 @@ def ranked_ids(parsed, keys, *, extra=(), topic_id=None, year=None, offset=0, li
     """[(post_id, score)] of the matches among `keys` (newest_keys' answer) and `extra`
     (older keys, such as newest_title_keys' answer), best first.
 
-    A higher score is better; recency breaks ties. bm25 needs a MATCH, so the match runs
-    again: over the run of keys from the newest to the oldest in `keys`, and over the run
-    the `extra` keys lie in, keeping only those.
+    First by how much of the query the title holds (posts/search/titles.py), then by
+    bm25 (higher is better), then newest. bm25 needs a MATCH, so the match runs again:
+    over the run of keys from the newest to the oldest in `keys`, and over the run the
+    `extra` keys lie in, keeping only those.
     """
     if not keys:
         return []
@@ -109,13 +113,10 @@ def ranked_ids(parsed, keys, *, extra=(), topic_id=None, year=None, offset=0, li
     sql = f"""
         SELECT f.rowid, {score} AS score FROM posts_search_fts f
         WHERE posts_search_fts MATCH %s AND f.rowid >= %s AND f.rowid <= %s{where}
-        ORDER BY score, f.rowid LIMIT %s
     """  # noqa: S608
     rows = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql, [*WEIGHTS, compile_query(parsed), keys[0], keys[-1], *params, offset + limit]
-        )
+        cursor.execute(sql, [*WEIGHTS, compile_query(parsed), keys[0], keys[-1], *params])
         rows = cursor.fetchall()
         if extra:
             # One walk over the run of keys the extra posts lie in. Looking each one up
@@ -129,9 +130,30 @@ def ranked_ids(parsed, keys, *, extra=(), topic_id=None, year=None, offset=0, li
                 [*WEIGHTS, compile_query(parsed), min(extra), max(extra), json.dumps(list(extra))],
             )
             rows += cursor.fetchall()
+        share = _title_shares(cursor, parsed, keys[0], keys[-1])
+        if extra:
+            share.update(_title_shares(cursor, parsed, min(extra), max(extra)))
     # bm25() is negative, lower is better: flip it so every backend's rank grows.
-    rows.sort(key=lambda row: (row[1], row[0]))
+    rows.sort(key=lambda row: (-round(share.get(row[0], 0.0), 6), row[1], row[0]))
     return [(post_id_of(key), -score) for key, score in rows[offset : offset + limit]]
+
+
+def _title_shares(cursor, parsed, first_key, last_key):
+    """{sort key: weighted share of the query's groups in its title} for keys in a run.
+
+    One lookup per group in the title-only table: titles are short, so even a common
+    word's doclist there is small, and the run of keys bounds it.
+    """
+    shares = {}
+    for group, weight in zip(parsed.groups, group_weights(parsed), strict=True):
+        cursor.execute(
+            "SELECT rowid FROM posts_search_title WHERE posts_search_title MATCH %s"
+            " AND rowid >= %s AND rowid <= %s",
+            [compile_query(ParsedQuery(groups=[group])), first_key, last_key],
+        )
+        for (key,) in cursor.fetchall():
+            shares[key] = shares.get(key, 0.0) + weight
+    return shares
 
 
 def topic_counts(post_ids):

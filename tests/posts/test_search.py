@@ -94,6 +94,85 @@ def test_a_title_match_beats_a_body_match(demo):
     )
 
 
+def _long_body(sentence, times):
+    filler = "<p>Housing, benefits and outreach for people in the area.</p>"
+    return "".join(f"<p>{sentence}</p>{filler}" for _ in range(times))
+
+
+@pytest.fixture
+def toolkit_and_long_posts():
+    """A short post titled with the words, and newer long posts that repeat them in their body."""
+    now = timezone.now()
+    titled = make_post(
+        "Co-production toolkit",
+        standfirst="Practical steps for projects.",
+        body="<p>How services can share power with the people who use them.</p>",
+        published_at=now - timedelta(days=400),
+    )
+    long_posts = [
+        make_post(
+            f"Annual review {year}",
+            standfirst="What the partnership did this year.",
+            body=_long_body(
+                "Co-production shaped our services; the co-production toolkit and co-production"
+                " meetings helped, and the toolkit guided services.",
+                20,
+            ),
+            published_at=now - timedelta(days=10 + year),
+        )
+        for year in range(6)
+    ]
+    return titled, long_posts
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "co-production toolkit",
+        "coproduction toolkit",
+        "toolkit co-production",
+        "the co-production toolkit for services",
+        "a toolkit for co-production in our services",
+        '"co-production toolkit" services',
+        "toolkit co-production services people",
+    ],
+)
+def test_a_title_with_the_distinctive_words_beats_bodies_that_repeat_them(
+    toolkit_and_long_posts, query
+):
+    titled, long_posts = toolkit_and_long_posts
+    hits = [h.post for h in search(query).hits]
+    assert set(hits) == {titled, *long_posts}
+    assert hits[0] == titled
+
+
+def test_a_title_match_also_wins_when_the_window_is_capped(toolkit_and_long_posts, monkeypatch):
+    monkeypatch.setattr("posts.search.WINDOW", 3)
+    monkeypatch.setattr("posts.search.PHRASE_WINDOW", 3)
+    titled, _ = toolkit_and_long_posts
+    results = search("the co-production toolkit for services")
+    assert results.more
+    assert results.hits[0].post == titled
+
+
+def test_body_repetition_still_ranks_posts_without_the_words_in_their_title():
+    # Among posts whose titles lack the words, the one that is about them comes first.
+    now = timezone.now()
+    passing = make_post(
+        "Annual review",
+        body=_long_body("Our services grew; a toolkit for staff was shared once.", 1)
+        + _long_body("Outreach continued.", 10),
+        published_at=now - timedelta(days=2),
+    )
+    about = make_post(
+        "Annual review",
+        slug="annual-review-two",
+        body=_long_body("The toolkit for services: the toolkit in practice.", 10),
+        published_at=now - timedelta(days=30),
+    )
+    assert [h.post for h in search("toolkit for services").hits] == [about, passing]
+
+
 def test_recency_breaks_ties():
     older = make_post("Peer mentoring older", published_at=timezone.now() - timedelta(days=9))
     newer = make_post("Peer mentoring newer", published_at=timezone.now() - timedelta(days=2))
@@ -407,8 +486,9 @@ def test_query_count_is_constant(client):
     for i in range(3, 30):
         make_post(f"Housing first {i}", authors=people, topics=topics)
     assert count("housing") == small
-    # 15 for the posts, and one for the site's pages the same words find (flse_hub.site).
-    assert small <= 16
+    # 15 for the posts, one for the vocabulary counts that weigh a title's share of the
+    # query (posts/search/titles.py), and one for the site's pages the same words find.
+    assert small <= 17
 
 
 # ------------------------------------------------------------- what the index may never hold
@@ -702,6 +782,19 @@ def test_a_very_common_word_ranks_the_newest_window(client, monkeypatch):
     assert sum(f.count for f in results.year_facets) == 3
     response = client.get(reverse("posts:search"), {"q": "common ground"})
     assert "More than 3 posts found" in response.text
+
+
+def test_a_phrase_ranks_a_smaller_window(monkeypatch):
+    monkeypatch.setattr("posts.search.WINDOW", 4)
+    monkeypatch.setattr("posts.search.PHRASE_WINDOW", 2)
+    for i in range(5):
+        make_post(f"Meeting {i}", body="<p>Common ground and co-production.</p>")
+    words, phrase = search("common ground"), search('"common ground"')
+    assert (words.more, words.total) == (True, 4)
+    assert (phrase.more, phrase.total) == (True, 2)
+    # A hyphenated word is a phrase too; a joined one, or a word merely starting like one
+    # ("common": "co mmon"), is not.
+    assert [search(q).total for q in ("co-production", "coproduction", "common")] == [2, 4, 4]
 
 
 def _an_hour_passes():
