@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from posts.models import Post
 from posts.previews import services
@@ -135,7 +136,8 @@ def test_a_contributor_agrees_and_the_editor_sees_it(open_tab, django_user_model
         admin_page.get_by_role("button", name="Make a link").click()
     editor.context.grant_permissions(["clipboard-read", "clipboard-write"])
     admin_page.get_by_role("button", name="Copy link").click()
-    assert admin_page.get_by_role("status").filter(has_text="Copied").is_visible()
+    # The script writes "Copied" once the clipboard has answered: wait for it, as a reader would.
+    expect(admin_page.get_by_role("status").filter(has_text="Copied")).to_be_visible()
     copied = admin_page.evaluate("navigator.clipboard.readText()")
     assert copied == admin_page.input_value("#new-preview-link")
     assert "/preview/" in copied
