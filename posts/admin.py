@@ -211,9 +211,7 @@ class MineFilter(admin.SimpleListFilter):
 
 
 @admin.register(Post)
-class PostAdmin(
-    LinkReportAdminMixin, PostRevisionsAdminMixin, PreviewAdminMixin, admin.ModelAdmin
-):
+class PostAdmin(LinkReportAdminMixin, PostRevisionsAdminMixin, PreviewAdminMixin, admin.ModelAdmin):
     form = PostAdminForm
     inlines = [CreditInline, ResourceInline]
     list_display = ["title", "status_label", "published_at", "authors", "topic_names", "featured"]

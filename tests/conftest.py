@@ -23,10 +23,6 @@ def staff_client(client, django_user_model):
     return client
 
 
-# A real S3-compatible server (SeaweedFS) and the storage the media tests run against.
-from tests.s3 import media_storage, seaweedfs  # noqa: E402, F401
-
-
 # The link checker's schedule (posts.linkcheck) would queue a check of every link the
 # first time any worker starts, reaching real sites: off for the whole suite, workers
 # started as subprocesses included. tests/linkcheck turns it on where it is the subject.
@@ -36,3 +32,7 @@ os.environ["LINKCHECK_EVERY_DAYS"] = "0"
 @pytest.fixture(autouse=True)
 def _no_scheduled_link_checks(settings):
     settings.LINKCHECK_EVERY_DAYS = 0
+
+
+# A real S3-compatible server (SeaweedFS) and the storage the media tests run against.
+from tests.s3 import media_storage, seaweedfs  # noqa: E402, F401

@@ -34,9 +34,7 @@ def content(link_site):
         ),
         doi=f"10.9999/unregistered.{token}",
     )
-    Resource.objects.create(
-        post=post, title="Moved report", url=link_site.url(f"/chain/2/{token}")
-    )
+    Resource.objects.create(post=post, title="Moved report", url=link_site.url(f"/chain/2/{token}"))
     Resource.objects.create(post=post, title="An article", doi=f"10.1234/article.{token}")
     page = Page.objects.create(
         title="About",
@@ -160,9 +158,7 @@ def test_a_check_killed_with_its_worker_is_run_again(checker_settings, content, 
 def test_the_command_checks_here_and_now(checker_settings, content):
     out = StringIO()
     call_command("check_links", stdout=out)
-    assert out.getvalue() == (
-        "Checked 8 links: 3 broken, 0 refused the checker; 0 text issues.\n"
-    )
+    assert out.getvalue() == ("Checked 8 links: 3 broken, 0 refused the checker; 0 text issues.\n")
     assert CheckRun.objects.get().trigger == CheckRun.Trigger.COMMAND
 
 

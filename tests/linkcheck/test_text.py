@@ -20,8 +20,8 @@ TOOLKIT = (
 )
 # Seed, "Clinical supervision": the same words, with the link the demo content restored.
 READ_MORE_LINKED = (
-    "<p>Read more here: <a href=\"https://www.bht.org.uk/wp-content/uploads/2022/06/"
-    "PP_clinicalsup_FINAL_21062022.pdf\">how clinical supervision has supported our "
+    '<p>Read more here: <a href="https://www.bht.org.uk/wp-content/uploads/2022/06/'
+    'PP_clinicalsup_FINAL_21062022.pdf">how clinical supervision has supported our '
     "Practice Development team (PDF)</a>.</p>"
 )
 # Seed, "Getting published": "available at" followed by a DOI in the text is not dangling.
@@ -53,7 +53,9 @@ def test_read_more_here_followed_by_its_link_is_fine():
 
 
 def test_a_phrase_at_the_end_of_a_block_is_answered_by_a_link_in_the_next():
-    html = '<p>Find the reports here:</p><ul><li><a href="https://example.org/r">Report</a></li></ul>'
+    html = (
+        '<p>Find the reports here:</p><ul><li><a href="https://example.org/r">Report</a></li></ul>'
+    )
     assert issues(html) == []
 
 
