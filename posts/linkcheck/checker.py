@@ -177,7 +177,15 @@ class Checker:
         if not host:
             raise NotAllowed("No host name")
         addresses = self._addresses(host, port)
-        self._wait_turn(f"{host}:{port}")
+        turn = f"{host}:{port}"
+        self._wait_turn(turn)
+        try:
+            return self._send(method, scheme, host, port, addresses, parts)
+        finally:
+            # The interval runs from the end of this request, however long it took.
+            self._next_turn[turn] = self.clock() + self.host_interval
+
+    def _send(self, method, scheme, host, port, addresses, parts):
         target = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
         if parts.query:
             target += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=-._~?")
@@ -239,12 +247,9 @@ class Checker:
         return addresses
 
     def _wait_turn(self, host):
-        now = self.clock()
-        turn = self._next_turn.get(host, now)
-        if turn > now:
-            self.sleep(turn - now)
-            now = turn
-        self._next_turn[host] = now + self.host_interval
+        wait = self._next_turn.get(host, 0) - self.clock()
+        if wait > 0:
+            self.sleep(wait)
 
 
 def _retry_after(value):

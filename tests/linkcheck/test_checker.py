@@ -136,7 +136,8 @@ def test_requests_to_one_host_are_spaced_by_the_interval(checker_settings, link_
         assert checker.check(link_site.url(path)).status == "ok"
     times = [link_site.recorded.seen(path)[0][0] for path in paths]
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert all(gap >= 0.095 for gap in gaps), gaps
+    # The server notes a request before answering; the checker waits from the answer.
+    assert all(gap >= 0.1 for gap in gaps), gaps
 
 
 def test_the_interval_is_per_host(checker_settings, link_site):
