@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "flse_hub.site",
     "flse_hub.renditions",
     "flse_hub.archive",  # manage.py export_static: the public site as static files
+    "posts.linkcheck",  # the link and DOI checker (README "Checking links")
 ]
 
 MIDDLEWARE = [
@@ -394,3 +395,28 @@ if NEWSLETTER_DKIM_PRIVATE_KEY and not (NEWSLETTER_DKIM_SELECTOR and NEWSLETTER_
 # A person reading and answering needs a handful; guessing a 256-bit token is hopeless
 # anyway, so this only keeps a scanner from costing us queries.
 PREVIEW_RATE_PER_CLIENT = env_rate("PREVIEW_RATE_PER_CLIENT", "60/600")
+
+# The link and DOI checker (posts.linkcheck, README "Checking links"). It runs in the
+# worker only, one request at a time per host.
+LINKCHECK_SOURCES = [
+    "posts.linkcheck.sources.posts",
+    "posts.linkcheck.sources.people",
+    "flse_hub.site.linkcheck_sources.pages",
+]
+LINKCHECK_USER_AGENT = os.environ.get(
+    "LINKCHECK_USER_AGENT", f"FLSE-Learning-Hub-link-checker/1.0 (+{SITE_URL}/)"
+)
+LINKCHECK_TIMEOUT = 10.0  # seconds per connect or read
+LINKCHECK_RETRIES = 2  # after a 429, a 5xx or a network failure
+LINKCHECK_BACKOFF = 2.0  # seconds before the first retry, doubling
+LINKCHECK_HOST_INTERVAL = 1.0  # seconds between two requests to one host
+LINKCHECK_MAX_REDIRECTS = 10
+LINKCHECK_MAX_BYTES = 64 * 1024  # of a GET's body read before hanging up
+LINKCHECK_DOI_RESOLVER = "https://doi.org/"
+# Never fetch loopback, private or link-local addresses (request forgery); the tests
+# turn this on to reach their own server on 127.0.0.1.
+LINKCHECK_ALLOW_PRIVATE_NETWORKS = False
+# The worker queues a check this many days after the last (0: only when asked).
+LINKCHECK_EVERY_DAYS = env_int("LINKCHECK_EVERY_DAYS", 7)
+# A running check whose heartbeat is older than this was killed; run it again.
+LINKCHECK_LEASE = timedelta(minutes=15)

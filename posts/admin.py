@@ -12,6 +12,7 @@ from taggit.models import Tag
 
 from posts import roles, workflow
 from posts.admin_revisions import LockedOnLivePostInline, PostRevisionsAdminMixin
+from posts.linkcheck.admin import LinkReportAdminMixin
 from posts.media.widgets import LibraryImageField
 from posts.models import WORDS_PER_MINUTE, Credit, Post, Resource, ReviewEvent, Topic
 from posts.previews.admin import PreviewAdminMixin
@@ -210,7 +211,7 @@ class MineFilter(admin.SimpleListFilter):
 
 
 @admin.register(Post)
-class PostAdmin(PostRevisionsAdminMixin, PreviewAdminMixin, admin.ModelAdmin):
+class PostAdmin(LinkReportAdminMixin, PostRevisionsAdminMixin, PreviewAdminMixin, admin.ModelAdmin):
     form = PostAdminForm
     inlines = [CreditInline, ResourceInline]
     list_display = ["title", "status_label", "published_at", "authors", "topic_names", "featured"]

@@ -42,6 +42,8 @@ _WRITE_OWN_POSTS = [
     "media.change_document",
     # To preview a draft page (flse_hub.site); editing pages is the editors'.
     "site.view_page",
+    # The link check's report and each post's broken links (posts.linkcheck).
+    "linkcheck.view_link",
 ]
 
 GROUP_PERMISSIONS = {
@@ -84,6 +86,8 @@ GROUP_PERMISSIONS = {
         "site.add_page",
         "site.change_page",
         "site.delete_page",
+        # Queue a check of every link now (posts.linkcheck), besides the schedule.
+        "linkcheck.check_links",
     ],
 }
 

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 
@@ -19,6 +21,17 @@ def staff_client(client, django_user_model):
     )
     client.force_login(user)
     return client
+
+
+# The link checker's schedule (posts.linkcheck) would queue a check of every link the
+# first time any worker starts, reaching real sites: off for the whole suite, workers
+# started as subprocesses included. tests/linkcheck turns it on where it is the subject.
+os.environ["LINKCHECK_EVERY_DAYS"] = "0"
+
+
+@pytest.fixture(autouse=True)
+def _no_scheduled_link_checks(settings):
+    settings.LINKCHECK_EVERY_DAYS = 0
 
 
 # A real S3-compatible server (SeaweedFS) and the storage the media tests run against.

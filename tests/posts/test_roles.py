@@ -195,3 +195,11 @@ def test_internal_permissions_already_held_are_kept_on_save(staff_client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert set(user.user_permissions.all()) == {internal, change_person}
     assert list(user.groups.all()) == [writers]
+
+
+def test_writers_see_the_link_check_and_only_editors_start_one():
+    """posts.linkcheck: the report and each post's broken links are for every writer;
+    queueing a check of every link now is the editors'."""
+    writers, editors = held(roles.WRITERS), held(roles.EDITORS)
+    assert "linkcheck.view_link" in writers and "linkcheck.view_link" in editors
+    assert "linkcheck.check_links" in editors and "linkcheck.check_links" not in writers
