@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "posts.media",  # the media library (images and documents), used by posts
     "flse_hub.site",
     "flse_hub.renditions",
+    "flse_hub.wordpress",  # manage.py import_wordpress and its record of imported items
 ]
 
 MIDDLEWARE = [
