@@ -11,6 +11,9 @@ class ImportedItemAdmin(admin.ModelAdmin):
     list_filter = ["kind", "source"]
     search_fields = ["wordpress_id", "guid"]
     list_select_related = ["content_type"]
+    # Nothing to do to these rows in bulk: deleting one would make the next run re-create
+    # its hub object.
+    actions = None
 
     def has_add_permission(self, request):
         return False

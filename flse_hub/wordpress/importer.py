@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import Truncator, slugify
+from django.utils.text import slugify
 
 from flse_hub.site.models import Page, Redirect
 from flse_hub.site.pages import reserved_slugs
@@ -496,6 +496,10 @@ class Importer:
             self.report.count(counted, "skipped")
             return
         self.report.count(counted, "updated" if record is not None else "created")
+        # Saved today, but last changed when WordPress says: readers see that date.
+        changed = item.modified_gmt or item.date_gmt
+        if changed and changed <= self.now:
+            type(obj).objects.filter(pk=obj.pk).update(updated_at=changed)
         fingerprint = post_fingerprint(obj) if kind == Kind.POST else page_fingerprint(obj)
         self.record(kind, item.id, obj, source_hash, fingerprint, item.guid)
         if obj.status == "published" or item.status in ("publish", "future"):
@@ -510,10 +514,9 @@ class Importer:
         )
         for note in converted.notes:
             self.report.problem(item.label, note)
-        standfirst = markup.plain_text(item.excerpt) or Truncator(
-            markup.plain_text(converted.html)
-        ).words(40)
-        return converted.html, standfirst
+        standfirst = markup.plain_text(item.excerpt) or markup.first_paragraph(converted.html)
+        # A standfirst is required on a post: a post with no words at all shows its title.
+        return converted.html, standfirst or markup.plain_text(item.title) or "(untitled)"
 
     def wants_live(self, item):
         """Whether the item is live (or scheduled) in WordPress and may be so here."""

@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 
 import nh3
 from django.utils.html import escape, strip_tags
+from django.utils.text import Truncator
 
 from flse_hub.rich_text import ALLOWED_TAGS, IMAGE_TAGS
 
@@ -44,6 +45,13 @@ _BLOCK_START = re.compile(
     r"iframe|video|audio|object|script|style)\b",
     re.IGNORECASE,
 )
+_BLOCK_END = re.compile(
+    r"</(?:p|h[1-6]|ul|ol|li|blockquote|figure|figcaption|div|table|thead|tbody|tr|td|th|"
+    r"pre|dl|dd|dt|address|section|article|aside|header|footer|nav|form|details)>\s*\Z",
+    re.IGNORECASE,
+)
+_H1 = re.compile(r"<h1[\s>/]", re.IGNORECASE)
+_HEADING = re.compile(r"<(/?)h([1-6])(?=[\s>/])", re.IGNORECASE)
 # The first pass's output is html5ever's: attributes in double quotes, " escaped.
 _IMG = re.compile(r"<img((?:\s+[a-z-]{1,20}(?:=\"[^\"]{0,4000}\")?){0,10})\s*/?>")
 _ATTRIBUTE = re.compile(r'([a-z-]{1,20})(?:="([^"]{0,4000})")?')
@@ -83,6 +91,14 @@ class Converted:
             self.notes.append(message)
 
 
+def first_paragraph(html, words=30):
+    """The text of the first paragraph with words in it, cut to `words` words."""
+    for match in re.finditer(r"<p>(.{0,20000}?)</p>", html, re.DOTALL):
+        if text := plain_text(match.group(1)):
+            return Truncator(text).words(words)
+    return Truncator(plain_text(html)).words(words)
+
+
 def plain_text(html):
     """The words of a fragment of HTML, on one line."""
     return " ".join(unescape(strip_tags(html or "")).split())
@@ -116,7 +132,7 @@ def convert(content, *, base_url, image_for, gallery_for, classic=None):
     content = _expand_shortcodes(content, result, gallery_for, place, depth=0)
     if classic:
         content = _autop(content)
-    content = _first_pass.clean(content)
+    content = _first_pass.clean(_heading_levels(content))
 
     def library_image(match):
         attrs = dict(_ATTRIBUTE.findall(match.group(1)))
@@ -266,15 +282,36 @@ def _shortcode_html(name, attrs, inner, result, gallery_for, place):
 
 
 def _autop(content):
-    """WordPress's wpautop, simplified: blank lines part paragraphs, a newline is a <br>."""
+    """WordPress's wpautop, simplified: blank lines part paragraphs, a newline inside one
+    is a <br>; lines that open or close a block element are left as they are."""
     content = content.replace("\r\n", "\n").replace("\r", "\n")
-    blocks = []
+    blocks, lines = [], []
+
+    def end_paragraph():
+        if lines:
+            blocks.append("<p>" + "<br>\n".join(lines) + "</p>")
+            lines.clear()
+
     for chunk in re.split(r"\n[ \t]*\n", content):
-        chunk = chunk.strip()
-        if not chunk:
-            continue
-        if _BLOCK_START.match(chunk):
-            blocks.append(chunk)
-        else:
-            blocks.append("<p>" + chunk.replace("\n", "<br>\n") + "</p>")
+        for line in chunk.split("\n"):
+            line = line.strip()
+            if not line:
+                continue
+            if _BLOCK_START.match(line) or _BLOCK_END.search(line):
+                end_paragraph()
+                blocks.append(line)
+            else:
+                lines.append(line)
+        end_paragraph()
     return "\n".join(blocks)
+
+
+def _heading_levels(content):
+    """Body headings as the site's (h2 to h4): a body's <h1> would be a second page title,
+    so when there is one every level moves down one; h5 and h6 become h4."""
+    shift = 1 if _H1.search(content) else 0
+
+    def level(match):
+        return f"<{match.group(1)}h{min(max(int(match.group(2)) + shift, 2), 4)}"
+
+    return _HEADING.sub(level, content)

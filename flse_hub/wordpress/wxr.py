@@ -59,6 +59,7 @@ class Item:
     guid: str
     slug: str
     date_gmt: datetime | None
+    modified_gmt: datetime | None
     content: str
     excerpt: str
     creator: str
@@ -211,6 +212,8 @@ def _parse_item(element, wp, excerpt_ns):
         slug=_text(element, f"{wp}post_name").strip(),
         date_gmt=_date(_text(element, f"{wp}post_date_gmt"))
         or _date(_text(element, f"{wp}post_date")),
+        modified_gmt=_date(_text(element, f"{wp}post_modified_gmt"))
+        or _date(_text(element, f"{wp}post_modified")),
         content=_text(element, f"{{{CONTENT_NAMESPACE}}}encoded"),
         excerpt=_text(element, f"{{{excerpt_ns}}}encoded"),
         creator=_text(element, f"{{{DC_NAMESPACE}}}creator").strip(),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from reversion.models import Version
 
 from flse_hub.site.models import Page, Redirect
@@ -83,9 +84,18 @@ def test_posts_authors_topics_and_old_addresses(run_import, editor, client):
                 slug="housing-first",
                 excerpt="What we learnt.",
                 content="First paragraph.\n\nSecond <em>line</em>\nbroken.",
+                modified="2021-05-06 07:08:09",
                 terms=[("category", "news", "News"), ("post_tag", "housing", "Housing")],
             ),
-            wxr.item(12, "Our team", type="page", slug="team", link=f"{wxr.SITE}/about/team/"),
+            wxr.item(
+                12,
+                "Our team",
+                type="page",
+                slug="team",
+                link=f"{wxr.SITE}/about/team/",
+                content="<h1>Who</h1>\n<h2>Staff</h2>\n<h6>Small print</h6>\n"
+                "We are <strong>few</strong>.\nLine two\n\n<ul>\n<li>one</li>\n</ul>",
+            ),
         )
     )
     post = Post.objects.get(slug="housing-first")
@@ -93,6 +103,8 @@ def test_posts_authors_topics_and_old_addresses(run_import, editor, client):
     assert post.standfirst == "What we learnt."
     assert post.body == "<p>First paragraph.</p>\n<p>Second <em>line</em><br>\nbroken.</p>"
     assert post.is_published and post.published_at == datetime(2021, 3, 4, 10, tzinfo=UTC)
+    # Readers see when it last changed in WordPress, not the day of the import.
+    assert post.updated_at == datetime(2021, 5, 6, 7, 8, 9, tzinfo=UTC)
     assert sorted(post.topics.values_list("name", flat=True)) == ["Housing", "News"]
     assert [c.person.name for c in post.credits.all()] == ["Alice Ames"]
     assert post.created_by == editor
@@ -101,6 +113,12 @@ def test_posts_authors_topics_and_old_addresses(run_import, editor, client):
     # The import is in the post's history under the user who ran it.
     assert {v.revision.user for v in Version.objects.get_for_object(post)} == {editor}
     page = Page.objects.get(slug="team")
+    # The page's title is its h1: the body's headings move down a level, h6 up to h4; lines
+    # next to block elements get no <br>.
+    assert page.body == (
+        "<h2>Who</h2>\n<h3>Staff</h3>\n<h4>Small print</h4>\n<p>We are <strong>few</strong>.<br>\n"
+        "Line two</p>\n<ul>\n<li>one</li>\n</ul>"
+    )
     assert page.is_published
     assert Version.objects.get_for_object(page).get().revision.user == editor
     for old, new in [
@@ -276,6 +294,7 @@ def test_shortcodes_and_block_comments_become_plain_html_or_a_report_line(run_im
         '<p><a href="https://old.example.org/a.mp3" rel="noopener noreferrer">'
         "https://old.example.org/a.mp3</a></p>"
     )
+    assert post.standfirst == "Kept."  # no excerpt: the first paragraph stands in
     label = "post “Codes” (WordPress id 80)"
     for line in [
         "dynamic blocks not carried over (WordPress drew them from its database): wp:latest-posts",
@@ -381,3 +400,14 @@ def test_a_failure_half_way_leaves_nothing_behind(run_import, tmp_path, monkeypa
         )
     assert counts() == before and stored_files() == []
     assert not default_storage.exists("images") or stored_files() == []
+
+
+def test_the_admin_lists_imported_items_read_only(run_import, admin_client):
+    run_import(wxr.export(wxr.item(131, "Listed")))
+    record = ImportedItem.objects.get(kind="post")
+    changelist = admin_client.get(reverse("admin:wordpress_importeditem_changelist"))
+    assert changelist.status_code == 200 and "Listed" in changelist.text
+    assert admin_client.get(reverse("admin:wordpress_importeditem_add")).status_code == 403
+    change = reverse("admin:wordpress_importeditem_change", args=[record.pk])
+    assert admin_client.post(change, {"source_hash": "x"}).status_code == 403
+    assert ImportedItem.objects.get(pk=record.pk).source_hash == record.source_hash

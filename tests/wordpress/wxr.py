@@ -20,6 +20,7 @@ def item(
     content="<p>Some words.</p>",
     excerpt="",
     date="2021-03-04 10:00:00",
+    modified=None,
     creator="alice",
     terms=(),
     meta=None,
@@ -56,6 +57,7 @@ def item(
 <wp:post_id>{post_id}</wp:post_id>
 <wp:post_date>{date}</wp:post_date>
 <wp:post_date_gmt>{date}</wp:post_date_gmt>
+<wp:post_modified_gmt>{modified or date}</wp:post_modified_gmt>
 <wp:post_name>{cdata(slug)}</wp:post_name>
 <wp:status>{status}</wp:status>
 <wp:post_parent>{parent}</wp:post_parent>
