@@ -178,7 +178,8 @@ class Importer:
         record = self.records.get((kind, str(wordpress_id)[:500]))
         if record is None:
             return None, None
-        model = record.content_type.model_class()
+        # get_for_id is cached: no query per record on a re-run of a large export.
+        model = ContentType.objects.get_for_id(record.content_type_id).model_class()
         return record, model._default_manager.filter(pk=record.object_id).first()
 
     # -- the run ----------------------------------------------------------------------
