@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "flse_hub.renditions",
     "flse_hub.archive",  # manage.py export_static: the public site as static files
     "posts.linkcheck",  # the link and DOI checker (README "Checking links")
+    "flse_hub.wordpress",  # manage.py import_wordpress and its record of imported items
 ]
 
 MIDDLEWARE = [

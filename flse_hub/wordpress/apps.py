@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WordPressConfig(AppConfig):
+    name = "flse_hub.wordpress"
+    label = "wordpress"
+    verbose_name = "WordPress import"
