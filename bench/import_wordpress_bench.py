@@ -26,11 +26,7 @@ PY = sys.executable
 def default_export():
     if named := os.environ.get("WORDPRESS_TEST_EXPORT"):
         return Path(named)
-    for folder in ROOT.parents:
-        candidate = folder / "shared" / "data" / "wordpress" / "themeunittestdata.wordpress.xml"
-        if candidate.is_file():
-            return candidate
-    return None
+    return ROOT / "tests" / "wordpress" / "data" / "themeunittestdata.wordpress.xml"
 
 
 def manage(env, *args, capture=True):

@@ -88,6 +88,8 @@ GROUP_PERMISSIONS = {
         "site.delete_page",
         # Queue a check of every link now (posts.linkcheck), besides the schedule.
         "linkcheck.check_links",
+        # What a WordPress import brought in, and from where (flse_hub.wordpress).
+        "wordpress.view_importeditem",
     ],
 }
 

@@ -93,12 +93,8 @@ def file_server():
 
 
 def shared_export():
-    """WordPress's theme test export, kept beside the project (../shared/data/wordpress/ as
-    issue 13 names it) rather than copied into it; WORDPRESS_TEST_EXPORT names another copy."""
+    """WordPress's theme test export (tests/wordpress/data/SOURCE.md says where it is from);
+    WORDPRESS_TEST_EXPORT names another export to try instead."""
     if named := os.environ.get("WORDPRESS_TEST_EXPORT"):
         return Path(named)
-    for folder in Path(__file__).resolve().parents:
-        candidate = folder / "shared" / "data" / "wordpress" / "themeunittestdata.wordpress.xml"
-        if candidate.is_file():
-            return candidate
-    return None
+    return Path(__file__).resolve().parent / "data" / "themeunittestdata.wordpress.xml"
