@@ -222,6 +222,8 @@ def main():
             "NEWSLETTER_SEND_PER_MINUTE": "0",
             "NEWSLETTER_BATCH_SIZE": str(args.batch),
             "DJANGO_SITE_URL": "https://hub.example.org",
+            # Benchmarks reach only 127.0.0.1: no scheduled check of posts' outside links.
+            "LINKCHECK_EVERY_DAYS": "0",
         }
         print(f"Database: {'PostgreSQL' if database_url else 'SQLite'}; batch {args.batch}")
         try:
