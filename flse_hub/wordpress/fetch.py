@@ -1,8 +1,11 @@
 """The bytes of a WordPress upload: from a copy of wp-content/uploads, or downloaded.
 
-Only http(s) addresses are fetched, with a timeout and a size cap (the largest upload
-flse_hub.uploads accepts); redirects may not leave http(s). What is fetched is checked
-and re-encoded by flse_hub.uploads like any upload.
+Only http(s) addresses on public networks are fetched (flse_hub.outbound: every hop's
+address checked, and the connection made to it), with a timeout and a size cap (the
+largest upload flse_hub.uploads accepts); redirects may not leave http(s). An export is
+not trusted: without that check, an attachment address could read the cloud's metadata
+service or a server on the hub's own network into the media library. What is fetched
+is checked and re-encoded by flse_hub.uploads like any upload.
 """
 
 import re
@@ -12,6 +15,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+
+from flse_hub.outbound import PublicHTTPHandler, PublicHTTPSHandler
 
 DOWNLOAD_TIMEOUT_SECONDS = 15
 _UPLOADS_PATH = re.compile(r"/wp-content/uploads/(.+)\Z")
@@ -56,20 +61,19 @@ class _WebOnlyRedirects(urllib.request.HTTPRedirectHandler):
 
 
 def _web_only_opener():
-    # build_opener() would add file:, ftp: and data: handlers; this one speaks http(s) only.
+    # build_opener() would add file:, ftp: and data: handlers (and proxies from the
+    # environment); this one speaks http(s) only, to public addresses only.
+    allow_private = settings.WORDPRESS_IMPORT_ALLOW_PRIVATE_NETWORKS
     opener = urllib.request.OpenerDirector()
     for handler in (
-        urllib.request.HTTPHandler,
-        urllib.request.HTTPSHandler,
-        _WebOnlyRedirects,
-        urllib.request.HTTPDefaultErrorHandler,
-        urllib.request.HTTPErrorProcessor,
+        PublicHTTPHandler(allow_private=allow_private),
+        PublicHTTPSHandler(allow_private=allow_private),
+        _WebOnlyRedirects(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(),
     ):
-        opener.add_handler(handler())
+        opener.add_handler(handler)
     return opener
-
-
-_opener = _web_only_opener()
 
 
 def download(url, timeout=DOWNLOAD_TIMEOUT_SECONDS):
@@ -80,7 +84,7 @@ def download(url, timeout=DOWNLOAD_TIMEOUT_SECONDS):
     # http(s) only: checked above, and the opener has no other handlers.
     request = urllib.request.Request(url, headers={"User-Agent": "FLSE Learning Hub importer"})  # noqa: S310
     try:
-        with _opener.open(request, timeout=timeout) as response:
+        with _web_only_opener().open(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > limit:
                 raise Unavailable(

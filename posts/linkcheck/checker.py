@@ -12,13 +12,20 @@ and the connection, is never reached unless `allow_private` (tests only) says so
 """
 
 import http.client
-import ipaddress
 import socket
 import ssl
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urljoin, urlsplit
+
+from flse_hub.outbound import (
+    HostNotFound,
+    NotPublic,
+    PinnedHTTPConnection,
+    PinnedHTTPSConnection,
+    public_addresses,
+)
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 BLOCKED_STATUSES = {401, 403, 429}
@@ -43,25 +50,6 @@ class Result:
     redirects: list = field(default_factory=list)  # [[status, location], …]
     error: str = ""
     attempts: int = 0
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, host, port, address, timeout):
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
-
-    def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, address, timeout, context):
-        super().__init__(host, port, timeout=timeout, context=context)
-        self._address = address
-
-    def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
 class Checker:
@@ -193,11 +181,11 @@ class Checker:
         last_error = None
         for address in addresses:
             if scheme == "https":
-                connection = _PinnedHTTPSConnection(
+                connection = PinnedHTTPSConnection(
                     host, port, address, self.timeout, self._ssl_context
                 )
             else:
-                connection = _PinnedHTTPConnection(host, port, address, self.timeout)
+                connection = PinnedHTTPConnection(host, port, address, self.timeout)
             try:
                 connection.request(
                     method,
@@ -236,15 +224,11 @@ class Checker:
 
     def _addresses(self, host, port):
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as error:
-            raise FetchFailed(f"Host not found ({error})") from None
-        addresses = list(dict.fromkeys(info[4][0] for info in infos))
-        if not self.allow_private:
-            for address in addresses:
-                if not ipaddress.ip_address(address.split("%")[0]).is_global:
-                    raise NotAllowed(f"{host} is on a private or local network ({address})")
-        return addresses
+            return public_addresses(host, port, allow_private=self.allow_private)
+        except HostNotFound as error:
+            raise FetchFailed(str(error)) from None
+        except NotPublic as error:
+            raise NotAllowed(str(error)) from None
 
     def _wait_turn(self, host):
         wait = self._next_turn.get(host, 0) - self.clock()

@@ -201,7 +201,10 @@ def test_media_from_the_uploads_folder_become_library_images_in_figures(run_impo
     assert "attachment “Missing” (WordPress id 43): file not imported: not in --media-dir" in out
 
 
-def test_media_are_downloaded_when_reachable_and_reported_when_not(run_import, file_server):
+def test_media_are_downloaded_when_reachable_and_reported_when_not(
+    run_import, file_server, settings
+):
+    settings.WORDPRESS_IMPORT_ALLOW_PRIVATE_NETWORKS = True  # the test's server is loopback
     server, files = file_server
     host = f"http://127.0.0.1:{server.server_address[1]}"
     files["/wp-content/uploads/2022/01/downloaded-import-test.jpg"] = jpeg_bytes((30, 20))
@@ -218,6 +221,21 @@ def test_media_are_downloaded_when_reachable_and_reported_when_not(run_import, f
     assert Post.objects.get().hero_image == image
     assert "(WordPress id 52): file not imported: the server answered 404" in out
     assert "(WordPress id 53): file not imported" in out  # urllib refuses the file: redirect
+
+
+def test_uploads_on_private_or_loopback_addresses_are_never_fetched(run_import, file_server):
+    # An export may name any address: the cloud's metadata service, a server on the hub's
+    # own network. Here a loopback server that would answer with a real image.
+    server, files = file_server
+    host = f"http://127.0.0.1:{server.server_address[1]}"
+    files["/wp-content/uploads/2022/02/inside-import-test.jpg"] = jpeg_bytes((30, 20))
+    export = wxr.export(
+        wxr.attachment(71, "2022/02/inside-import-test.jpg", alt="Inside"),
+    ).replace(wxr.SITE + "/wp-content", host + "/wp-content")
+    out = run_import(export, "--timeout", "5")
+    assert Image.objects.count() == 0 and stored_files() == []
+    assert "(WordPress id 71): file not imported: could not download it" in out
+    assert "127.0.0.1 is on a private or local network" in out
 
 
 def test_missing_media_are_reported_and_the_import_goes_on(run_import):
