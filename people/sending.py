@@ -315,6 +315,22 @@ def _send_one(transport, issue, items, shared, delivery, claimed_at):
     except (TemporaryFailure, OSError, smtplib.SMTPException) as error:
         _record_temporary_failure(ours, delivery, error)
         return "retry"
+    except Exception as error:
+        # A bug or a bad setting (a malformed DKIM key, say) must not stop the issue with
+        # its rows claimed: this delivery waits for a retry, or is uncertain once handed
+        # over (the server may have it), and the batch goes on.
+        log.exception("Newsletter delivery %s: unexpected error", delivery.pk)
+        if ours.exclude(handed_over_at=None).exists():
+            ours.update(
+                status=Status.UNCERTAIN,
+                sending_since=None,
+                last_error=f"Failed after being handed over; not sent again. {error!r}"[
+                    :MAX_ERROR_LENGTH
+                ],
+            )
+            return "uncertain"
+        _record_temporary_failure(ours, delivery, error)
+        return "retry"
     # The server has the message. Nothing runs between its reply and this UPDATE.
     ours.update(
         status=Status.SENT,

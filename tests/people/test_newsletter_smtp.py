@@ -173,6 +173,26 @@ def test_temporary_failures_give_up_after_the_configured_attempts(mailbox, setti
 
 
 @pytest.mark.django_db
+def test_an_unexpected_error_fails_its_delivery_and_never_stalls_the_issue(mailbox, settings):
+    # A malformed DKIM key raises inside dkimpy, not as a mail error: each delivery is
+    # retried and then given up, and the issue finishes instead of waiting with its rows
+    # claimed until a worker restarts.
+    settings.NEWSLETTER_DKIM_PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nnot a key\n"
+    settings.NEWSLETTER_DKIM_SELECTOR = "hub2026"
+    settings.NEWSLETTER_DKIM_DOMAIN = "example.org"
+    settings.NEWSLETTER_MAX_ATTEMPTS = 1
+    issue = started("one@example.org", "two@example.org")
+
+    assert sending.send_batch(issue.pk, issue.batch_token) == "sent 0, finished"
+    assert mailbox.received == []
+    for address in ("one@example.org", "two@example.org"):
+        failed = delivery_to(address)
+        assert failed.status == Delivery.Status.FAILED and failed.sending_since is None
+        assert failed.last_error.startswith("Gave up after 1 attempts.")
+        assert Subscriber.objects.get(email=address).permanent_failures == 0
+
+
+@pytest.mark.django_db
 def test_issues_are_dkim_signed_when_a_key_is_configured(mailbox, settings):
     # A fresh key pair, as an organisation would make one (openssl is on every server).
     openssl = shutil.which("openssl")
