@@ -256,7 +256,14 @@ def confirm(subscriber):
     with transaction.atomic():
         activated = Subscriber.objects.filter(
             pk=subscriber.pk, status=Subscriber.Status.PENDING
-        ).update(status=Subscriber.Status.ACTIVE, confirmed_at=now, unsubscribed_at=None)
+        ).update(
+            status=Subscriber.Status.ACTIVE,
+            confirmed_at=now,
+            unsubscribed_at=None,
+            # The confirmation reached their mailbox: refusals counted before start again.
+            permanent_failures=0,
+            bounced_at=None,
+        )
         if activated:
             # Confirming from their own mailbox is a fresh, explicit consent, so an
             # erased person who signs up again is welcome back.

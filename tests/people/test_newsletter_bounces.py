@@ -6,6 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from people import services
 from people.models import Subscriber
 from tests.people.test_newsletter_issues import subscriber
 
@@ -56,6 +57,26 @@ def test_bounces_count_and_suppress_at_the_limit_complaints_unsubscribe_at_once(
     complaint = {**bounce("angry@example.org", "SpamComplaint"), "RecordType": "SpamComplaint"}
     assert post(client, complaint).status_code == 200
     assert status("angry@example.org") == Subscriber.Status.UNSUBSCRIBED
+
+
+def test_a_bounced_address_that_confirms_again_starts_with_no_refusals_held_against_it(client):
+    subscriber("bouncy@example.org")
+    for _ in range(2):
+        assert post(client, bounce("bouncy@example.org")).status_code == 200
+    assert status("bouncy@example.org") == Subscriber.Status.BOUNCED
+
+    # They sign up again and confirm from their mailbox, which works again.
+    services.signup("bouncy@example.org", base_url="http://testserver")
+    assert services.confirm(Subscriber.objects.get(email="bouncy@example.org"))
+    person = Subscriber.objects.get(email="bouncy@example.org")
+    assert (person.status, person.permanent_failures, person.bounced_at) == (
+        Subscriber.Status.ACTIVE,
+        0,
+        None,
+    )
+    # One later bounce is one refusal, not the last straw.
+    assert post(client, bounce("bouncy@example.org")).status_code == 200
+    assert status("bouncy@example.org") == Subscriber.Status.ACTIVE
 
 
 def test_a_provider_block_suppresses_at_once_and_unknown_addresses_are_ignored(client):
