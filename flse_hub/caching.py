@@ -75,9 +75,11 @@ def page_key(request, version, last_modified):
     if len(parameters) > MAX_CACHED_PARAMETERS:
         return None
     moment = f"{last_modified.timestamp():.6f}" if last_modified else "-"
+    # Sorted by name only (a stable sort): a repeated name's values keep their order,
+    # because a view reads the last one (?topic=a&topic=b is not ?topic=b&topic=a).
     name = "\n".join(
         [version, moment, request.scheme, request.get_host(), request.path,
-         urlencode(sorted(parameters))]
+         urlencode(sorted(parameters, key=lambda pair: pair[0]))]
     )  # fmt: skip
     return hashlib.sha256(name.encode()).hexdigest()[:32]
 
