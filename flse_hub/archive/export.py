@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import SuspiciousOperation
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory, override_settings
@@ -244,10 +245,13 @@ class StaticExport:
 
     def _copy_stored(self, path, referrer):
         file = addresses.file_path(path, "", "application/octet-stream")
+        if file is None:  # e.g. a body link to …/media/../x or a hidden name
+            self.report.problems.append(f"{path} cannot be a file name (linked from {referrer})")
+            return []
         try:
             with default_storage.open(self.stored[path]) as stored:
                 body = stored.read()
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, SuspiciousOperation) as error:
             self.report.problems.append(
                 f"{path} could not be read ({error}; linked from {referrer})"
             )

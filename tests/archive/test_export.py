@@ -14,6 +14,7 @@ from flse_hub.archive import addresses
 from flse_hub.archive.check import broken_links
 from flse_hub.site.models import Redirect, SiteSettings
 from posts.models import Post
+from tests.factories import make_post
 from tests.test_renditions import pictured_post
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +219,22 @@ def test_links_are_relative_to_the_linking_file():
     assert Path(addresses.relative("posts/page/2/index.html", "index.html")) == Path(
         "../../../index.html"
     )
+
+
+def test_an_odd_link_to_the_media_host_is_reported_not_fatal(settings, tmp_path):
+    # Uploads on another host are copied in by name; a body link there that cannot be a
+    # file name (../, a hidden name) is a line in the report, and the export goes on.
+    settings.MEDIA_URL = "https://media.example.org/media/"
+    make_post(
+        "Odd links",
+        body='<p><a href="https://media.example.org/media/../secret.txt">up</a> '
+        '<a href="https://media.example.org/media/.hidden/f.pdf">hidden</a></p>',
+    )
+    err = io.StringIO()
+    call_command(
+        "export_static", str(tmp_path / "a"), "--base-url", BASE_URL,
+        stdout=io.StringIO(), stderr=err,
+    )  # fmt: skip
+    assert "Not exported: /media/../secret.txt cannot be a file name" in err.getvalue()
+    assert "Not exported: /media/.hidden/f.pdf cannot be a file name" in err.getvalue()
+    assert (tmp_path / "a" / "posts" / "odd-links" / "index.html").is_file()
