@@ -403,7 +403,7 @@ class NewsletterIssueAdmin(admin.ModelAdmin):
             return HttpResponse(problem, content_type="text/plain; charset=utf-8", status=404)
         if subscriber is not None:
             items = digest.matching(items, [i.topic_slug for i in subscriber.interests.all()])
-        ctx = digest.context(issue, items, subscriber=subscriber)
+        ctx = digest.context(issue, items, subscriber=subscriber, personal_links=False)
         response = HttpResponse(digest.html(ctx))
         response["X-Robots-Tag"] = "noindex"
         return response

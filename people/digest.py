@@ -153,15 +153,17 @@ def one_line(text):
     return " ".join(text.translate(_LINE_BREAKS).split())
 
 
-def context(issue, items, *, subscriber=None, base_url=None, shared=None):
+def context(issue, items, *, subscriber=None, base_url=None, shared=None, personal_links=True):
     """What the issue's templates (email and preview) need for one reader.
 
-    Without a subscriber (a test send, a preview) the personal links are made for
-    no one: they lead to pages that say the link is not valid. `shared` (from
-    shared_context()) saves a batch asking for the same topic names and sender each time.
+    Without a subscriber (a test send, a preview), or with `personal_links=False` (staff
+    previewing what a subscriber would get: their links would let staff change that
+    person's topics or unsubscribe them), the personal links are made for no one: they
+    lead to pages that say the link is not valid. `shared` (from shared_context()) saves
+    a batch asking for the same topic names and sender each time.
     """
     shared = shared or shared_context()
-    pk = subscriber.pk if subscriber else 0
+    pk = subscriber.pk if subscriber and personal_links else 0
     unsubscribe_token = tokens.make(tokens.UNSUBSCRIBE, pk)
     names = shared["topic_names"]
     chosen = (

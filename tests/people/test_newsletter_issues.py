@@ -195,6 +195,14 @@ def test_preview_shows_the_email_under_a_policy_allowing_only_its_inline_styles(
 
     theirs = manager.get(url, {"subscriber": "trauma@example.org"}).content.decode()
     assert "Post about trauma" in theirs and "Post about housing" not in theirs
+    # Their topics are shown, but not their working links: staff who may preview must not
+    # be able to change that person's topics or unsubscribe them from here.
+    links = {
+        purpose: re.findall(rf'href="[^"]*/newsletter/{path}/([^/"]+)/"', theirs)
+        for purpose, path in ((tokens.UNSUBSCRIBE, "unsubscribe"), (tokens.ISSUE_MANAGE, "manage"))
+    }
+    assert links[tokens.UNSUBSCRIBE] and links[tokens.ISSUE_MANAGE]
+    assert {tokens.read(p, t) for p, found in links.items() for t in found} == {0}
 
 
 def test_send_a_test_to_me_sends_one_copy_to_the_manager_and_no_one_else(manager, topics):
