@@ -6,7 +6,6 @@ renders, built from escaped text and the sanitised introduction only.
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
@@ -18,11 +17,7 @@ FEED_LENGTH = 20
 
 class IssueFeed(Feed):
     feed_type = Atom1Feed
-
-    def get_feed(self, obj, request):
-        # Links inside an entry's content must be absolute: readers show it elsewhere.
-        self.site_root = request.build_absolute_uri("/").rstrip("/")
-        return super().get_feed(obj, request)
+    description_template = "people/newsletter_issue_feed_item.html"
 
     def title(self):
         return f"{settings.SITE_NAME}: newsletter"
@@ -39,15 +34,15 @@ class IssueFeed(Feed):
     def item_title(self, issue):
         return issue.subject
 
-    def item_description(self, issue):
-        return render_to_string(
-            "people/newsletter_issue_feed_item.html",
-            {
-                "issue": issue,
-                "items": digest.still_public_items(issue),
-                "site_root": self.site_root,
-            },
-        )
+    def get_context_data(self, *, item, request, **kwargs):
+        # From the request each time, never stored on the feed: one instance serves every
+        # request (and thread). Links inside an entry must be absolute: readers show it
+        # elsewhere.
+        return {
+            "issue": item,
+            "items": digest.still_public_items(item),
+            "site_root": request.build_absolute_uri("/").rstrip("/"),
+        }
 
     def item_pubdate(self, issue):
         return issue.sent_at
