@@ -245,6 +245,22 @@ class NewsletterIssueForm(forms.ModelForm):
             raise forms.ValidationError("The subject must be one line of text.")
         return subject.strip()
 
+    def clean(self):
+        cleaned = super().clean()
+        # Started since this form was opened (another manager, another tab)? Locked until
+        # the admin's transaction ends, so a Start now waits for this save, and this save
+        # cannot follow a Start: a sending issue's posts and text are what was sent.
+        if self.instance.pk and not (
+            NewsletterIssue.objects.select_for_update()
+            .filter(pk=self.instance.pk, status=NewsletterIssue.Status.DRAFT)
+            .exists()
+        ):
+            raise forms.ValidationError(
+                "This issue has been started since you opened it, so it can no longer be "
+                "changed. Nothing you typed was saved; reload the page to see its progress."
+            )
+        return cleaned
+
 
 POSTS_OFFERED = 60
 
@@ -324,7 +340,11 @@ class NewsletterIssueAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+            obj.save()
+        else:
+            # The form's own fields only: status, start time and batch token belong to the
+            # sending steps, never to a form that loaded them earlier.
+            obj.save(update_fields=form.Meta.fields)
         digest.set_posts(obj, form.cleaned_data["posts"])
 
     def get_urls(self):

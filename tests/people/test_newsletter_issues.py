@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from people import digest, sending, tokens
+from people.admin import NewsletterIssueForm
 from people.models import Delivery, Interest, NewsletterIssue, Subscriber
 from tests.factories import make_post, make_topic
 from tests.people.helpers import run_worker
@@ -428,3 +429,19 @@ def test_rows_another_worker_holds_are_waited_for_not_polled(settings, topics):
     # The next batch runs when the other worker's claim would lapse, not at once.
     next_batch = DBTaskResult.objects.filter(task_path="people.tasks.send_issue_batch")
     assert next_batch.get().run_after >= claimed + settings.NEWSLETTER_SEND_LEASE
+
+
+def test_an_issue_started_while_its_form_was_being_saved_is_not_changed_or_undone(topics):
+    # The admin refuses a POST for an issue that is no longer a draft (403, above); this is
+    # the moment after that check: the form, loaded as a draft, finds the row started.
+    issue = issue_of(make_post("Post about housing", topics=[topics[0]]))
+    subscriber("reader@example.org")
+    loaded = NewsletterIssue.objects.get(pk=issue.pk)  # as the admin read it, a draft
+    form = NewsletterIssueForm(
+        instance=loaded, data={"subject": "Changed", "slug": issue.slug, "posts": []}
+    )
+    assert sending.start(issue) == 1
+    assert not form.is_valid()
+    assert "has been started since you opened it" in str(form.non_field_errors())
+    issue.refresh_from_db()
+    assert (issue.status, issue.subject) == (NewsletterIssue.Status.SENDING, "Learning this month")
