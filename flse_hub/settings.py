@@ -413,6 +413,7 @@ LINKCHECK_BACKOFF = 2.0  # seconds before the first retry, doubling
 LINKCHECK_HOST_INTERVAL = 1.0  # seconds between two requests to one host
 LINKCHECK_MAX_REDIRECTS = 10
 LINKCHECK_MAX_BYTES = 64 * 1024  # of a GET's body read before hanging up
+LINKCHECK_MAX_SECONDS_PER_LINK = 120.0  # retries and redirects included
 LINKCHECK_DOI_RESOLVER = "https://doi.org/"
 # Never fetch loopback, private or link-local addresses (request forgery); the tests
 # turn this on to reach their own server on 127.0.0.1.

@@ -65,6 +65,7 @@ class Checker:
         max_redirects=10,
         max_bytes=64 * 1024,
         allow_private=False,
+        max_seconds=120.0,
         clock=time.monotonic,
         sleep=time.sleep,
     ):
@@ -77,6 +78,10 @@ class Checker:
         self.max_redirects = max_redirects
         self.max_bytes = max_bytes
         self.allow_private = allow_private
+        # One address, retries and redirects included: a tarpit must not hold a run for
+        # longer than its lease (LINKCHECK_LEASE), when a second run would start beside it.
+        self.max_seconds = max_seconds
+        self._gives_up_at = None
         self.clock = clock
         self.sleep = sleep
         self._next_turn = {}  # host -> the clock time of its next allowed request
@@ -88,6 +93,7 @@ class Checker:
         """A Result for `url`. With follow_redirects=False a redirect is the answer (a DOI
         resolver's redirect says the DOI exists; the publisher's site is not asked)."""
         result = Result(status=BROKEN)
+        self._gives_up_at = self.clock() + self.max_seconds
         current, seen = url, {url}
         for _hop in range(self.max_redirects + 1):
             try:
@@ -131,6 +137,8 @@ class Checker:
 
     def _with_retries(self, method, url, result):
         for attempt in range(self.retries + 1):
+            if self._gives_up_at is not None and self.clock() >= self._gives_up_at:
+                raise FetchFailed(f"Gave up after {self.max_seconds:g} s")
             result.attempts += 1
             try:
                 code, location, retry_after = self._request(method, url)

@@ -116,6 +116,7 @@ def make_checker():
         max_redirects=settings.LINKCHECK_MAX_REDIRECTS,
         max_bytes=settings.LINKCHECK_MAX_BYTES,
         allow_private=settings.LINKCHECK_ALLOW_PRIVATE_NETWORKS,
+        max_seconds=settings.LINKCHECK_MAX_SECONDS_PER_LINK,
     )
 
 

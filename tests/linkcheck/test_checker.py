@@ -48,6 +48,18 @@ def test_a_server_that_keeps_failing_is_broken_after_the_retries(checker, link_s
     assert [r[1] for r in link_site.recorded.seen(path)] == ["HEAD", "HEAD", "GET", "GET"]
 
 
+def test_one_address_gives_up_at_its_time_limit_retries_and_all(checker_settings, link_site):
+    # A server that fails slowly, again and again, must not hold the run past its lease.
+    checker_settings.LINKCHECK_RETRIES = 5
+    checker_settings.LINKCHECK_MAX_SECONDS_PER_LINK = 0.15
+    path = f"/down/{link_site.token()}"
+    result = make_checker().check(link_site.url(path))
+    assert (result.status, result.error) == ("broken", "Gave up after 0.15 s")
+    # Retried while time was left (LINKCHECK_BACKOFF 0.05 s, doubling), then stopped well
+    # short of the twelve requests its retries would make.
+    assert 1 <= len(link_site.recorded.seen(path)) < 12
+
+
 def test_a_site_that_refuses_robots_is_blocked_not_broken(checker, link_site):
     result = checker.check(link_site.url(f"/blocked/{link_site.token()}"))
     assert (result.status, result.status_code) == ("blocked", 403)
